@@ -1,0 +1,7 @@
+// loopback: brings `lo` up inside the container's network namespace.
+import { runPlugin } from '../../shared/skel.ts';
+import { add } from './add.ts';
+import { del } from './del.ts';
+import { check } from './check.ts';
+
+await runPlugin({ name: 'loopback', add, del, check });

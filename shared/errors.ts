@@ -1,0 +1,53 @@
+// CNI error objects and the spec's well-known codes (spec §8).
+
+export const Code = {
+  Unknown: 0,
+  IncompatibleCniVersion: 1,
+  UnsupportedField: 2,
+  UnknownContainer: 3,
+  InvalidEnvironmentVariables: 4,
+  IoFailure: 5,
+  DecodingFailure: 6,
+  InvalidNetworkConfig: 7,
+  InvalidNetNS: 8,
+  TryAgainLater: 11,
+  PluginNotAvailable: 50,
+  LimitedConnectivity: 51,
+  Internal: 999,
+} as const;
+
+export class CniError extends Error {
+  readonly code: number;
+  readonly details: string;
+  constructor(code: number, msg: string, details = '') {
+    super(msg);
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The error object as printed on stdout (Go's types.Error shape, plus the protocol version). */
+  toJSON(cniVersion?: string): Record<string, unknown> {
+    const o: Record<string, unknown> = {};
+    if (cniVersion) o.cniVersion = cniVersion;
+    o.code = this.code;
+    o.msg = this.message;
+    if (this.details) o.details = this.details;
+    return o;
+  }
+}
+
+/** Any thrown value as a CniError; plain errors become the catch-all code, as Go's skel does. */
+export function asCniError(e: unknown): CniError {
+  if (e instanceof CniError) return e;
+  if (e instanceof Error) return new CniError(Code.Internal, e.message);
+  return new CniError(Code.Internal, String(e));
+}
+
+export const invalidConfig = (msg: string, details = '') => new CniError(Code.InvalidNetworkConfig, msg, details);
+export const internal = (msg: string, details = '') => new CniError(Code.Internal, msg, details);
+
+/** Prefix a message onto an error while keeping its code (like Go's fmt.Errorf("...: %w")). */
+export function wrap(prefix: string, e: unknown): CniError {
+  const c = asCniError(e);
+  return new CniError(c.code, `${prefix}: ${c.message}`, c.details);
+}

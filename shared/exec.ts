@@ -1,0 +1,37 @@
+// Every external command goes through here: execa with argument arrays, never a shell.
+import { execa } from 'execa';
+import { CniError, Code } from './errors.ts';
+
+export interface RunOptions {
+  /** Enter this network namespace (a path) for the command, through nsenter. */
+  netns?: string;
+  input?: string;
+  /** Return the failure instead of throwing. */
+  allowFail?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [file, argv] = opts.netns ? ['nsenter', [`--net=${opts.netns}`, '--', cmd, ...args]] : [cmd, [...args]];
+  const r = await execa(file, argv, {
+    reject: false,
+    stripFinalNewline: false,
+    ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+  const res = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  if (r.failed && r.exitCode === undefined && !opts.allowFail) {
+    throw new CniError(Code.Internal, `failed to run ${cmd}: ${r.message}`);
+  }
+  if (res.exitCode !== 0 && !opts.allowFail) {
+    const where = opts.netns ? ` in ${opts.netns}` : '';
+    throw new CniError(Code.Internal, `${cmd} ${args.slice(0, 3).join(' ')}${where} failed: ${res.stderr.trim() || `exit status ${res.exitCode}`}`);
+  }
+  return res;
+}

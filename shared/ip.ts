@@ -1,0 +1,84 @@
+// iproute2: plans written as `ip -batch` scripts (one process per namespace), and `ip -j` output.
+import { z } from 'zod';
+import { run } from './exec.ts';
+import { batchToken } from './validate.ts';
+import { CniError, Code } from './errors.ts';
+
+/** One batch line from validated tokens: nothing can smuggle a second command into the script. */
+export const line = (...tokens: (string | number)[]): string => tokens.map(batchToken).join(' ');
+
+export const AddrInfoSchema = z.looseObject({
+  family: z.string(),
+  local: z.string(),
+  prefixlen: z.number(),
+  scope: z.string().optional(),
+  tentative: z.boolean().optional(),
+  dadfailed: z.boolean().optional(),
+});
+export const LinkSchema = z.looseObject({
+  ifindex: z.number(),
+  ifname: z.string(),
+  flags: z.array(z.string()).default([]),
+  mtu: z.number().optional(),
+  operstate: z.string().optional(),
+  master: z.string().optional(),
+  link_type: z.string().optional(),
+  address: z.string().optional(),
+  link: z.string().nullable().optional(),
+  link_index: z.number().optional(),
+  link_netnsid: z.number().optional(),
+  promiscuity: z.number().optional(),
+  linkinfo: z.looseObject({ info_kind: z.string().optional(), info_data: z.looseObject({}).optional(), info_slave_kind: z.string().optional(), info_slave_data: z.looseObject({}).optional() }).optional(),
+  addr_info: z.array(AddrInfoSchema).optional(),
+});
+export type Link = z.infer<typeof LinkSchema>;
+export type AddrInfo = z.infer<typeof AddrInfoSchema>;
+
+export const RouteJsonSchema = z.looseObject({
+  dst: z.string(),
+  gateway: z.string().optional(),
+  dev: z.string().optional(),
+  metric: z.number().optional(),
+  protocol: z.string().optional(),
+  scope: z.string().optional(),
+  table: z.union([z.string(), z.number()]).optional(),
+  flags: z.array(z.string()).optional(),
+});
+export type RouteJson = z.infer<typeof RouteJsonSchema>;
+
+/** `ip -j -batch` prints one JSON array per command that has output, one per line. */
+export function parseJsonLines(stdout: string): unknown[][] {
+  const out: unknown[][] = [];
+  for (const l of stdout.split('\n')) {
+    const t = l.trim();
+    if (!t) continue;
+    try {
+      const v = JSON.parse(t) as unknown;
+      out.push(Array.isArray(v) ? v : [v]);
+    } catch {
+      throw new CniError(Code.Internal, `unexpected output from ip: ${t.slice(0, 200)}`);
+    }
+  }
+  return out;
+}
+
+export interface BatchOptions {
+  netns?: string;
+  json?: boolean;
+  /** Keep going past failing lines (ip -force); failures are then reported in stderr only. */
+  force?: boolean;
+  allowFail?: boolean;
+}
+
+/** Run a batch script in one ip process; JSON outputs come back one array per showing command. */
+export async function ipBatch(lines: readonly string[], opts: BatchOptions = {}) {
+  const args = [...(opts.json ? ['-j'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
+  const r = await run('ip', args, { input: lines.join('\n') + '\n', allowFail: true, ...(opts.netns ? { netns: opts.netns } : {}) });
+  if (r.exitCode !== 0 && !opts.allowFail) {
+    throw new CniError(Code.Internal, r.stderr.trim().replace(/\n/g, '; ') || `ip -batch failed with exit status ${r.exitCode}`);
+  }
+  return { ...r, outputs: opts.json ? parseJsonLines(r.stdout) : [] };
+}
+
+export const parseLinks = (arr: unknown[]): Link[] => arr.map((l) => LinkSchema.parse(l));
+export const parseRoutes = (arr: unknown[]): RouteJson[] => arr.map((r) => RouteJsonSchema.parse(r));

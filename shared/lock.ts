@@ -1,0 +1,46 @@
+// An exclusive flock(2) on a file, interoperable with the Go plugins' lock on the same file.
+// Node has no flock; flock(1) is handed our open file descriptor and locks it: the lock belongs to
+// the open file description, so it stays ours after flock(1) exits, until we close the descriptor.
+import { closeSync, openSync, constants } from 'node:fs';
+import { execa } from 'execa';
+import { CniError, Code } from './errors.ts';
+
+export interface Lock {
+  release(): void;
+}
+
+export async function lockFile(path: string, timeoutSeconds = 120): Promise<Lock> {
+  let fd: number;
+  try {
+    // O_RDONLY|O_CREAT, mode 0750: what the reference creates (observed -rwxr-x---).
+    fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o750);
+  } catch (e) {
+    throw new CniError(Code.IoFailure, `failed to open lock file ${path}: ${(e as Error).message}`);
+  }
+  const r = await execa('flock', ['--exclusive', '--wait', String(timeoutSeconds), '3'], {
+    // execa's types omit numeric descriptors beyond stdio[2]; Node's spawn passes them through.
+    stdio: ['ignore', 'ignore', 'pipe', fd as unknown as 'ignore'],
+    reject: false,
+  });
+  if (r.exitCode !== 0) {
+    closeSync(fd);
+    if (r.exitCode === 1) throw new CniError(Code.TryAgainLater, `timed out after ${timeoutSeconds}s waiting for the lock on ${path}`);
+    throw new CniError(Code.Internal, `failed to lock ${path}: ${String(r.stderr ?? r.message).trim()}`);
+  }
+  let held = true;
+  return {
+    release() {
+      if (held) closeSync(fd);
+      held = false;
+    },
+  };
+}
+
+export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
+  const l = await lockFile(path);
+  try {
+    return await fn();
+  } finally {
+    l.release();
+  }
+}

@@ -1,0 +1,33 @@
+// nftables: one `nft -f -` transaction per change, `nft -j list` to read.
+import { run } from './exec.ts';
+import { CniError, Code } from './errors.ts';
+
+export async function nftApply(script: string): Promise<void> {
+  const r = await run('nft', ['-f', '-'], { input: script, allowFail: true });
+  if (r.exitCode !== 0) throw new CniError(Code.Internal, `nft failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
+}
+
+/** `nft -j list ...` parsed; undefined when the object does not exist. */
+export async function nftListJson(args: readonly string[]): Promise<Array<Record<string, unknown>> | undefined> {
+  const r = await run('nft', ['-j', 'list', ...args], { allowFail: true });
+  if (r.exitCode !== 0) {
+    if (/No such file or directory|does not exist/i.test(r.stderr)) return undefined;
+    throw new CniError(Code.Internal, `nft list ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  }
+  const doc = JSON.parse(r.stdout) as { nftables?: Array<Record<string, unknown>> };
+  return doc.nftables ?? [];
+}
+
+/** A string for an nft script: nft reads double-quoted strings without escapes, so quotes are refused. */
+export function nftString(s: string): string {
+  if (/["\n\r\x00\\]/.test(s)) throw new CniError(Code.Internal, `refusing to put ${JSON.stringify(s)} into an nft ruleset`);
+  return `"${s}"`;
+}
+
+export async function nftUsable(): Promise<boolean> {
+  try {
+    return (await run('nft', ['list', 'tables'], { allowFail: true })).exitCode === 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,202 @@
+// Results of every spec version: one internal form (1.1.0), parsed from and printed in any version
+// through the spec's conversions (spec §7.4), including the conversions that must fail.
+import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
+import { CniError, Code } from './errors.ts';
+import { goObject, goStruct, int, describeIssues } from './schema.ts';
+import { resultFamily } from './version.ts';
+
+const uint = int(0);
+
+export const DnsSchema = goStruct({
+  nameservers: z.array(z.string()).optional(),
+  domain: z.string().optional(),
+  search: z.array(z.string()).optional(),
+  options: z.array(z.string()).optional(),
+});
+export type Dns = z.infer<typeof DnsSchema>;
+
+export const InterfaceSchema = goStruct({
+  name: z.string(),
+  mac: z.string().optional(),
+  mtu: uint.optional(),
+  sandbox: z.string().optional(),
+  socketPath: z.string().optional(),
+  pciID: z.string().optional(),
+});
+export type Interface = z.infer<typeof InterfaceSchema>;
+
+export const RouteSchema = goStruct({
+  dst: z.string(),
+  gw: z.string().optional(),
+  mtu: uint.optional(),
+  advmss: uint.optional(),
+  priority: uint.optional(),
+  table: uint.optional(),
+  scope: uint.optional(),
+});
+export type Route = z.infer<typeof RouteSchema>;
+
+export const IpConfigSchema = goStruct({
+  version: z.string().optional(), // 0.3.x/0.4.0 only
+  interface: uint.optional(),
+  address: z.string(),
+  gateway: z.string().optional(),
+});
+export type IpConfig = Omit<z.infer<typeof IpConfigSchema>, 'version'>;
+
+/** The internal (current, 1.1.0) form of a success result. */
+export interface Result {
+  cniVersion?: string;
+  interfaces?: Interface[];
+  ips?: IpConfig[];
+  routes?: Route[];
+  dns?: Dns;
+}
+
+const Result1Schema = goObject({
+  cniVersion: z.string().optional(),
+  interfaces: z.array(InterfaceSchema).optional(),
+  ips: z.array(IpConfigSchema).optional(),
+  routes: z.array(RouteSchema).optional(),
+  dns: DnsSchema.optional(),
+});
+
+const LegacyIpSchema = goStruct({
+  ip: z.string(),
+  gateway: z.string().optional(),
+  routes: z.array(goStruct({ dst: z.string(), gw: z.string().optional() })).optional(),
+});
+const Result02Schema = goObject({
+  cniVersion: z.string().optional(),
+  ip4: LegacyIpSchema.optional(),
+  ip6: LegacyIpSchema.optional(),
+  dns: DnsSchema.optional(),
+});
+
+/** True for an IPv4 address or CIDR ("10.0.0.1", "10.0.0.0/8"). */
+export function isV4(addrOrCidr: string): boolean {
+  const a = addrOrCidr.split('/')[0] ?? '';
+  return ipaddr.IPv4.isValid(a) && !a.includes(':');
+}
+
+function checkCidr(s: string, field: string): void {
+  try {
+    ipaddr.parseCIDR(s);
+  } catch {
+    throw new CniError(Code.DecodingFailure, `${field}: "${s}" is not a valid CIDR address`);
+  }
+}
+
+/**
+ * Parse a result JSON (an IPAM result, or a prevResult) labelled with `version` (its own
+ * `cniVersion`, or the config's when missing) into the internal form.
+ */
+export function parseResult(json: unknown, configVersion: string): Result {
+  const obj = json as Record<string, unknown> | null;
+  const labelled = obj && typeof obj === 'object' && typeof obj.cniVersion === 'string' ? obj.cniVersion : configVersion;
+  const fam = resultFamily(labelled);
+  if (!fam) throw new CniError(Code.IncompatibleCniVersion, `unsupported CNI result version "${labelled}"`);
+  if (fam === '0.2') {
+    const r = Result02Schema.safeParse(json);
+    if (!r.success) throw new CniError(Code.DecodingFailure, `invalid result: ${describeIssues(r.error)}`);
+    const out: Result = { cniVersion: labelled, ips: [], routes: [] };
+    for (const ipc of [r.data.ip4, r.data.ip6]) {
+      if (!ipc) continue;
+      checkCidr(ipc.ip, 'ip');
+      out.ips!.push({ address: ipc.ip, ...(ipc.gateway ? { gateway: ipc.gateway } : {}) });
+      for (const rt of ipc.routes ?? []) out.routes!.push({ dst: rt.dst, ...(rt.gw ? { gw: rt.gw } : {}) });
+    }
+    if (r.data.dns) out.dns = r.data.dns;
+    return out;
+  }
+  const r = Result1Schema.safeParse(json);
+  if (!r.success) throw new CniError(Code.DecodingFailure, `invalid result: ${describeIssues(r.error)}`);
+  const d = r.data;
+  const out: Result = { cniVersion: labelled };
+  if (d.interfaces) out.interfaces = d.interfaces;
+  if (d.ips) {
+    out.ips = d.ips.map(({ version: _v, ...rest }) => {
+      checkCidr(rest.address, 'ips.address');
+      return rest;
+    });
+  }
+  if (d.routes) out.routes = d.routes;
+  if (d.dns) out.dns = d.dns;
+  return out;
+}
+
+// --- printing --------------------------------------------------------------------------------
+
+function dnsOut(d: Dns | undefined): Record<string, unknown> {
+  // Go always prints "dns": {} (a struct with omitempty is never omitted); empty lists are dropped.
+  const o: Record<string, unknown> = {};
+  if (d?.nameservers?.length) o.nameservers = d.nameservers;
+  if (d?.domain) o.domain = d.domain;
+  if (d?.search?.length) o.search = d.search;
+  if (d?.options?.length) o.options = d.options;
+  return o;
+}
+
+function ifaceOut(i: Interface, v1: boolean): Record<string, unknown> {
+  const o: Record<string, unknown> = { name: i.name };
+  if (i.mac) o.mac = i.mac;
+  if (v1 && i.mtu) o.mtu = i.mtu;
+  if (i.sandbox) o.sandbox = i.sandbox;
+  if (v1 && i.socketPath) o.socketPath = i.socketPath;
+  if (v1 && i.pciID) o.pciID = i.pciID;
+  return o;
+}
+
+function routeOut(r: Route): Record<string, unknown> {
+  const o: Record<string, unknown> = { dst: r.dst };
+  if (r.gw) o.gw = r.gw;
+  if (r.mtu) o.mtu = r.mtu;
+  if (r.advmss) o.advmss = r.advmss;
+  if (r.priority) o.priority = r.priority;
+  if (r.table !== undefined) o.table = r.table;
+  if (r.scope !== undefined) o.scope = r.scope;
+  return o;
+}
+
+/** The result as JSON in `version`, with Go's key order and omissions. Throws where the spec's conversion fails. */
+export function formatResult(res: Result, version: string): Record<string, unknown> {
+  const fam = resultFamily(version);
+  if (!fam) throw new CniError(Code.IncompatibleCniVersion, `no converter for CNI result version ${res.cniVersion ?? ''} to ${version}`);
+  const ips = res.ips ?? [];
+  if (fam === '0.2') {
+    // Only the first IPv4 and first IPv6 survive; routes go with the family of their dst.
+    const out: Record<string, unknown> = { cniVersion: version };
+    const v4 = ips.find((i) => isV4(i.address));
+    const v6 = ips.find((i) => !isV4(i.address));
+    if (!v4 && !v6) throw new CniError(Code.Internal, 'cannot convert: no valid IP addresses');
+    for (const [key, ip, want4] of [['ip4', v4, true], ['ip6', v6, false]] as const) {
+      if (!ip) continue;
+      const o: Record<string, unknown> = { ip: ip.address };
+      if (ip.gateway) o.gateway = ip.gateway;
+      const routes = (res.routes ?? []).filter((r) => isV4(r.dst) === want4).map((r) => (r.gw ? { dst: r.dst, gw: r.gw } : { dst: r.dst }));
+      if (routes.length) o.routes = routes;
+      out[key] = o;
+    }
+    out.dns = dnsOut(res.dns);
+    return out;
+  }
+  const v1 = fam === '1.x';
+  const out: Record<string, unknown> = { cniVersion: version };
+  if (res.interfaces?.length) out.interfaces = res.interfaces.map((i) => ifaceOut(i, v1));
+  if (ips.length) {
+    out.ips = ips.map((ip) => {
+      const o: Record<string, unknown> = v1 ? {} : { version: isV4(ip.address) ? '4' : '6' };
+      if (ip.interface !== undefined) o.interface = ip.interface;
+      o.address = ip.address;
+      if (ip.gateway) o.gateway = ip.gateway;
+      return o;
+    });
+  }
+  if (res.routes?.length) out.routes = res.routes.map(routeOut);
+  out.dns = dnsOut(res.dns);
+  return out;
+}
+
+/** Go's json.MarshalIndent with four spaces, no trailing newline, as skel prints. */
+export const printJson = (o: unknown): string => JSON.stringify(o, null, 4);

@@ -1,0 +1,117 @@
+// The plugin skeleton: CNI_COMMAND dispatch, checks in Go skel's order, results and errors on stdout.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CniError, Code, asCniError } from './errors.ts';
+import { isVerb, readEnv, type CniEnv, type Verb } from './env.ts';
+import { CURRENT_VERSION, MIN_VERSION, SUPPORTED_VERSIONS, assertSupported, atLeast } from './version.ts';
+import { formatResult, printJson, type Result } from './result.ts';
+import { goObject } from './schema.ts';
+import { isValidId } from './validate.ts';
+import { isOwnNetns } from './netns.ts';
+
+export interface Ctx {
+  env: CniEnv;
+  /** stdin exactly as received: delegates (IPAM) get the same bytes. */
+  stdin: string;
+  /** stdin parsed as a JSON object. */
+  raw: Record<string, unknown>;
+  cniVersion: string;
+  name: string;
+}
+
+export interface Plugin {
+  /** Used in the "about" text printed when CNI_COMMAND is absent. */
+  name: string;
+  add(ctx: Ctx): Promise<Result>;
+  del(ctx: Ctx): Promise<void>;
+  check(ctx: Ctx): Promise<void>;
+  status?(ctx: Ctx): Promise<void>;
+  gc?(ctx: Ctx): Promise<void>;
+}
+
+const HeaderSchema = goObject({ cniVersion: z.string().optional(), name: z.unknown().optional() });
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // No stdin at all (closed or a terminal with nothing) reads as empty.
+    if (code === 'EAGAIN' || code === 'EOF' || code === 'ENXIO') return '';
+    throw new CniError(Code.IoFailure, `error reading from stdin: ${(e as Error).message}`);
+  }
+}
+
+function decodeConfig(stdin: string): { raw: Record<string, unknown>; cniVersion: string; name: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdin);
+  } catch (e) {
+    throw new CniError(Code.DecodingFailure, `error unmarshall network config: ${(e as Error).message}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new CniError(Code.DecodingFailure, 'error unmarshall network config: the configuration must be a JSON object');
+  }
+  const h = HeaderSchema.safeParse(raw);
+  if (!h.success) throw new CniError(Code.DecodingFailure, 'error unmarshall network config: cniVersion must be a string');
+  const name = h.data.name;
+  if (name === undefined || name === '') throw new CniError(Code.InvalidNetworkConfig, 'missing network name');
+  if (typeof name !== 'string') throw new CniError(Code.InvalidNetworkConfig, 'name: must be a string');
+  if (!isValidId(name)) throw new CniError(Code.InvalidNetworkConfig, 'invalid characters found in network name', name);
+  return { raw: raw as Record<string, unknown>, cniVersion: h.data.cniVersion ?? '', name };
+}
+
+async function dispatch(plugin: Plugin, verb: Verb, setVersion: (v: string) => void): Promise<string> {
+  const env = readEnv(verb);
+  if (verb === 'VERSION') {
+    return JSON.stringify({ cniVersion: CURRENT_VERSION, supportedVersions: SUPPORTED_VERSIONS });
+  }
+  const stdin = readStdin();
+  const { raw, cniVersion, name } = decodeConfig(stdin);
+  assertSupported(cniVersion);
+  setVersion(cniVersion === '' ? '0.1.0' : cniVersion);
+  const min = MIN_VERSION[verb];
+  if (min && !atLeast(cniVersion, min)) {
+    throw new CniError(Code.IncompatibleCniVersion, `config version does not allow ${verb}`);
+  }
+  if ((verb === 'ADD' || verb === 'DEL' || verb === 'CHECK') && env.netns !== '' && isOwnNetns(env.netns)
+    && !/^(1|true)$/i.test(process.env.CNI_NETNS_OVERRIDE ?? '')) {
+    throw new CniError(Code.InvalidNetNS, "plugin's netns and netns from CNI_NETNS should not be the same", env.netns);
+  }
+  const ctx: Ctx = { env, stdin, raw, cniVersion, name };
+  switch (verb) {
+    case 'ADD': {
+      const result = await plugin.add(ctx);
+      try {
+        return printJson(formatResult(result, cniVersion));
+      } catch (e) {
+        // The result cannot be expressed in the config's version: undo, so a failed ADD leaves nothing.
+        await plugin.del(ctx).catch(() => undefined);
+        throw e;
+      }
+    }
+    case 'DEL': await plugin.del(ctx); return '';
+    case 'CHECK': await plugin.check(ctx); return '';
+    case 'STATUS': await plugin.status?.(ctx); return '';
+    case 'GC': await plugin.gc?.(ctx); return '';
+  }
+}
+
+/** Entry point of every plugin executable. */
+export async function runPlugin(plugin: Plugin): Promise<void> {
+  const cmd = process.env.CNI_COMMAND ?? '';
+  if (cmd === '') {
+    process.stderr.write(`CNI ${plugin.name} plugin (cni-ts)\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);
+    return;
+  }
+  let version = CURRENT_VERSION;
+  try {
+    if (!isVerb(cmd)) throw new CniError(Code.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${cmd}`);
+    const out = await dispatch(plugin, cmd, (v) => (version = v));
+    if (out) process.stdout.write(out);
+  } catch (e) {
+    const err = asCniError(e);
+    process.stdout.write(printJson(err.toJSON(version)));
+    process.exitCode = 1;
+  }
+}
