@@ -1,0 +1,113 @@
+// The main job, for real: two containers (network namespaces) attached through the upstream cnitool
+// with our bridge, host-local, portmap and loopback; traffic between them and through a published
+// port; masquerading in place; then DEL of both, leaving the host as it was.
+import { execa } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CNI_PATH = process.env.DEMO_CNI_PATH ?? resolve('dist/bin');
+const CNITOOL = resolve('.tools/bin/cnitool');
+const NODE = process.execPath;
+const tag = Math.random().toString(36).slice(2, 6);
+const NET = `demo-${tag}`;
+const BRIDGE = `demo${tag}br`;
+const SUBNET = '10.213.0.0/24';
+const HOST_PORT = 18000 + Math.floor(Math.random() * 2000);
+const NS = [`demo-${tag}-web`, `demo-${tag}-client`];
+
+const say = (s: string) => console.log(`\n==> ${s}`);
+const show = (s: string) => console.log(s.replace(/^/gm, '    '));
+
+async function sh(cmd: string, args: string[], opts: { input?: string; env?: Record<string, string>; quiet?: boolean } = {}) {
+  const r = await execa(cmd, args, { reject: false, ...(opts.input ? { input: opts.input } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.exitCode}): ${r.stderr || r.stdout}`);
+  if (!opts.quiet && r.stdout.trim()) show(r.stdout.trim());
+  return r.stdout;
+}
+
+async function snapshot(): Promise<string> {
+  const parts = await Promise.all([
+    execa('ip', ['-br', 'link']).then((r) => r.stdout.split('\n').map((l) => l.split(/\s+/)[0]).sort().join(' ')),
+    execa('iptables-save', ['-t', 'nat']).then((r) => r.stdout.split('\n').filter((l) => l.includes(NET) || l.includes(BRIDGE)).join('\n')),
+  ]);
+  return parts.join('\n');
+}
+
+async function main(): Promise<void> {
+  const conf = mkdtempSync(join(tmpdir(), 'cni-demo-'));
+  const dataDir = join(conf, 'ipam');
+  const cnitoolEnv = (extra: Record<string, string> = {}) => ({ ...process.env, NETCONFPATH: conf, CNI_PATH, ...extra }) as Record<string, string>;
+  const servers: Array<ReturnType<typeof execa>> = [];
+  const before = await snapshot();
+  const attached: Array<[string, string]> = [];
+  try {
+    say(`Writing the network "${NET}": bridge ${BRIDGE} (gateway, masquerade, hairpin) + host-local ${SUBNET} + portmap + loopback`);
+    const conflist = {
+      cniVersion: '1.0.0',
+      name: NET,
+      plugins: [
+        { type: 'bridge', bridge: BRIDGE, isGateway: true, ipMasq: true, hairpinMode: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: SUBNET }]], routes: [{ dst: '0.0.0.0/0' }], dataDir } },
+        { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+        { type: 'loopback' },
+      ],
+    };
+    writeFileSync(join(conf, `${NET}.conflist`), JSON.stringify(conflist, null, 2));
+    show(JSON.stringify(conflist, null, 2));
+
+    const ips: string[] = [];
+    for (const [i, ns] of NS.entries()) {
+      say(`Creating container ${ns} and attaching it with: cnitool add ${NET} /var/run/netns/${ns}`);
+      await sh('ip', ['netns', 'add', ns], { quiet: true });
+      const capArgs = i === 0 ? JSON.stringify({ portMappings: [{ hostPort: HOST_PORT, containerPort: 8080, protocol: 'tcp' }] }) : '{}';
+      attached.push([ns, capArgs]);
+      const out = await sh(CNITOOL, ['add', NET, `/var/run/netns/${ns}`], { env: cnitoolEnv({ CAP_ARGS: capArgs }) });
+      const res = JSON.parse(out) as { ips: Array<{ address: string }> };
+      ips.push(res.ips[0]!.address.split('/')[0]!);
+      await sh('ip', ['-n', ns, '-br', 'addr']);
+    }
+    say(`cnitool check ${NET} for both containers`);
+    for (const ns of NS) await sh(CNITOOL, ['check', NET, `/var/run/netns/${ns}`], { env: cnitoolEnv() });
+    show('ok');
+
+    say(`Starting an HTTP server on port 8080 in ${NS[0]} (${ips[0]})`);
+    const server = execa('ip', ['netns', 'exec', NS[0]!, NODE, '-e',
+      `require('http').createServer((q,s)=>s.end('hello from ${NS[0]} to '+q.socket.remoteAddress+'\\n')).listen(8080,'0.0.0.0')`], { reject: false });
+    servers.push(server);
+    await new Promise((r) => setTimeout(r, 400));
+
+    const fetchIn = async (ns: string | undefined, url: string) => {
+      const code = `fetch('${url}').then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(String(e.cause??e));process.exit(1)})`;
+      return ns ? sh('ip', ['netns', 'exec', ns, NODE, '-e', code]) : sh(NODE, ['-e', code]);
+    };
+    say(`${NS[1]} -> ${NS[0]} directly over the bridge: http://${ips[0]}:8080/`);
+    await fetchIn(NS[1], `http://${ips[0]}:8080/`);
+    say(`Host -> published port: http://127.0.0.1:${HOST_PORT}/ (DNAT to ${ips[0]}:8080, localhost masqueraded)`);
+    await fetchIn(undefined, `http://127.0.0.1:${HOST_PORT}/`);
+    say(`${NS[1]} -> the gateway's published port: http://10.213.0.1:${HOST_PORT}/`);
+    await fetchIn(NS[1], `http://10.213.0.1:${HOST_PORT}/`);
+    say(`${NS[0]} -> its own published port through the host (hairpin): http://10.213.0.1:${HOST_PORT}/`);
+    await fetchIn(NS[0], `http://10.213.0.1:${HOST_PORT}/`);
+
+    say('Masquerading and port-forwarding rules in place (iptables-save -t nat, this network only)');
+    const nat = await execa('iptables-save', ['-t', 'nat']);
+    const chains = new Set(nat.stdout.split('\n').filter((l) => l.includes(NET)).flatMap((l) => l.match(/CNI-(DN-)?[0-9a-f]{21,24}/g) ?? []));
+    show(nat.stdout.split('\n').filter((l) => l.includes(NET) || [...chains].some((c) => l.startsWith(`-A ${c} `))).join('\n'));
+  } finally {
+    for (const s of servers) s.kill();
+    say('Detaching both containers: cnitool del');
+    for (const [ns, capArgs] of attached) {
+      // Runtimes pass the same capability arguments to DEL as to ADD.
+      await sh(CNITOOL, ['del', NET, `/var/run/netns/${ns}`], { env: cnitoolEnv({ CAP_ARGS: capArgs }) }).catch((e) => show(String(e)));
+      await execa('ip', ['netns', 'del', ns], { reject: false });
+    }
+    await execa('ip', ['link', 'del', BRIDGE], { reject: false });
+    rmSync(conf, { recursive: true, force: true });
+  }
+  const after = await snapshot();
+  say(after === before ? 'The host is as it was: no links, rules or leases of the demo remain.' : `Leftovers:\n${after}`);
+  if (after !== before) process.exitCode = 1;
+}
+
+await main();
