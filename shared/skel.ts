@@ -1,5 +1,5 @@
 // The plugin skeleton: CNI_COMMAND dispatch, checks in Go skel's order, results and errors on stdout.
-import { readFileSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { z } from 'zod';
 import { CniError, Code, asCniError } from './errors.ts';
 import { isVerb, readEnv, type CniEnv, type Verb } from './env.ts';
@@ -32,14 +32,29 @@ export interface Plugin {
 const HeaderSchema = goObject({ cniVersion: z.string().optional(), name: z.unknown().optional() });
 
 function readStdin(): string {
-  try {
-    return readFileSync(0, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // No stdin at all (closed or a terminal with nothing) reads as empty.
-    if (code === 'EAGAIN' || code === 'EOF' || code === 'ENXIO') return '';
-    throw new CniError(Code.IoFailure, `error reading from stdin: ${(e as Error).message}`);
+  // Read to EOF. The runtime's pipe may be non-blocking and still empty when we start (seen under
+  // load with many concurrent calls): EAGAIN means "not yet", so wait briefly and read again.
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(65536);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' && Date.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+        continue;
+      }
+      // No stdin at all (closed, or nothing ever written) reads as empty.
+      if (code === 'EAGAIN' || code === 'EOF' || code === 'ENXIO' || code === 'EBADF') break;
+      throw new CniError(Code.IoFailure, `error reading from stdin: ${(e as Error).message}`);
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
   }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function decodeConfig(stdin: string): { raw: Record<string, unknown>; cniVersion: string; name: string } {

@@ -1,0 +1,54 @@
+import { flushUdpPorts } from '../../shared/conntrack.ts';
+import { nftApply } from '../../shared/nftables.ts';
+import { wrap } from '../../shared/errors.ts';
+import type { Result } from '../../shared/result.ts';
+import type { Ctx } from '../../shared/skel.ts';
+import { containerIps, parsePortmapConf, requirePrev, type ContainerIp, type PortmapConf } from './config.ts';
+import { planAdd as planIptables } from './iptables-plan.ts';
+import { planAdd as planNft } from './nft-plan.ts';
+import { transact, trySave } from './iptables.ts';
+import { resolveBackend } from './backend.ts';
+import { enableRouteLocalnet, routeDev } from './localnet.ts';
+import { teardown } from './del.ts';
+
+const udpPorts = (conf: PortmapConf) => conf.mappings.filter((m) => m.protocol.toLowerCase() === 'udp').map((m) => m.hostPort);
+
+export async function add(ctx: Ctx): Promise<Result> {
+  const conf = parsePortmapConf(ctx.raw, ctx.cniVersion);
+  const prev = requirePrev(conf);
+  // Nothing to publish: no process at all.
+  if (conf.mappings.length === 0) return prev;
+  const cips = containerIps(prev, ctx.env.ifname);
+  if (cips.length === 0) return prev;
+  const cid = ctx.env.containerId;
+  const v4 = cips.find((c) => c.family === 4);
+
+  // Reads run side by side: the nat tables (unless nftables was asked for) and the route lookup.
+  const [dumps, dev] = await Promise.all([
+    conf.backend === 'nftables' ? Promise.resolve([]) : Promise.all(cips.map((c) => trySave(c.family))),
+    conf.snat && v4 ? routeDev(v4.ip) : Promise.resolve(undefined),
+  ]);
+  const backend = await resolveBackend(conf, dumps[0]);
+  try {
+    if (backend === 'nftables') {
+      await nftApply(planNft(conf, cid, cips));
+    } else {
+      for (const [i, cip] of cips.entries()) await forward(conf, cid, cip, dumps[i]);
+    }
+  } catch (e) {
+    // A failed ADD leaves nothing behind.
+    await teardown(conf, cid, backend).catch(() => undefined);
+    throw e;
+  }
+  await Promise.all(cips.map((c) => flushUdpPorts(c.family, udpPorts(conf))));
+  if (dev) enableRouteLocalnet(dev);
+  return prev;
+}
+
+async function forward(conf: PortmapConf, cid: string, cip: ContainerIp, dump: Awaited<ReturnType<typeof trySave>>): Promise<void> {
+  try {
+    await transact(cip.family, (d) => planIptables(conf, cid, cip, d), dump);
+  } catch (e) {
+    throw wrap(`failed to set up ipv${cip.family} port forwarding`, e);
+  }
+}

@@ -1,0 +1,34 @@
+// route_localnet=1 on the interface the host routes the container through, so that DNAT of
+// 127.0.0.1:hostPort to the container is not dropped as a martian (IPv4 only).
+import { writeFileSync } from 'node:fs';
+import { run } from '../../shared/exec.ts';
+import { ifnameProblem } from '../../shared/validate.ts';
+import { CniError, Code } from '../../shared/errors.ts';
+import { parseRoutes } from '../../shared/ip.ts';
+
+/** The interface `ip route get` picks for the address (one process). */
+export async function routeDev(ip: string): Promise<string> {
+  const r = await run('ip', ['-j', 'route', 'get', ip], { allowFail: true });
+  if (r.exitCode !== 0) throw new CniError(Code.Internal, `unable to get route to ${ip}: ${r.stderr.trim()}`);
+  let dev: string | undefined;
+  try {
+    dev = parseRoutes(JSON.parse(r.stdout) as unknown[])[0]?.dev;
+  } catch {
+    dev = undefined;
+  }
+  if (!dev) throw new CniError(Code.Internal, `no route to ${ip}`);
+  const p = ifnameProblem(dev);
+  if (p) throw new CniError(Code.Internal, `route to ${ip}: ${p}`);
+  return dev;
+}
+
+/** Written directly from here: no sysctl process. */
+export function enableRouteLocalnet(dev: string): void {
+  const p = ifnameProblem(dev);
+  if (p) throw new CniError(Code.Internal, `route_localnet: ${p}`);
+  try {
+    writeFileSync(`/proc/sys/net/ipv4/conf/${dev}/route_localnet`, '1');
+  } catch (e) {
+    throw new CniError(Code.Internal, `failed to set net.ipv4.conf.${dev}.route_localnet=1: ${(e as Error).message}`);
+  }
+}
