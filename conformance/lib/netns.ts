@@ -1,0 +1,448 @@
+// Test network namespaces, plus the registry of everything a test run creates
+// and the cleanup that removes it.
+//
+// Safety rule: cleanup only ever touches objects that carry RUN_PREFIX (or
+// that were explicitly registered by this process), so parallel test files
+// and anything else on the host are left alone. Every step swallows
+// "already gone" and records other failures instead of throwing, because
+// cleanup runs in afterEach/afterAll after tests that may have failed halfway.
+
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "./exec.ts";
+import {
+  iptablesSaveAll,
+  ipJson,
+  links,
+  nftTables,
+  parseIptablesSave,
+  ruleChainAndTarget,
+  type IpLink,
+} from "./kernel.ts";
+import { withSharedHost } from "./lock.ts";
+import { RUN_PREFIX, netnsName } from "./names.ts";
+
+export const NETNS_DIR = "/var/run/netns";
+export const CNI_RESULTS_DIR = "/var/lib/cni/results";
+export const CNI_NETWORKS_DIR = "/var/lib/cni/networks";
+/** Temp dirs are named `cni-ts-<prefix>-XXXXXX` so leftovers() can find them. */
+const tmpPrefix = (prefix: string) => `cni-ts-${prefix}-`;
+const TMP_PREFIX = tmpPrefix(RUN_PREFIX);
+
+// ---------------------------------------------------------------- registry
+
+interface Registry {
+  netns: Set<string>;
+  /** `${netns ?? ""}\0${ifname}` */
+  links: Set<string>;
+  networks: Set<string>;
+  /** `${family} ${name}` */
+  nftTables: Set<string>;
+  paths: Set<string>;
+  hooks: Array<() => unknown>;
+}
+
+const emptyRegistry = (): Registry => ({
+  netns: new Set(),
+  links: new Set(),
+  networks: new Set(),
+  nftTables: new Set(),
+  paths: new Set(),
+  hooks: [],
+});
+const registry: Registry = emptyRegistry();
+
+export function trackNetns(name: string): void {
+  ensureMarker();
+  registry.netns.add(name);
+}
+/** A link that cleanup should delete (host if netns is undefined). */
+export function trackLink(ifname: string, netns?: string): void {
+  ensureMarker();
+  registry.links.add(`${netns ?? ""}\0${ifname}`);
+}
+/** A CNI network name whose cnitool cache / default host-local dir should go. */
+export function trackNetwork(name: string): void {
+  ensureMarker();
+  registry.networks.add(name);
+}
+export function trackNftTable(family: string, name: string): void {
+  ensureMarker();
+  registry.nftTables.add(`${family} ${name}`);
+}
+/** A file or directory to rm -rf at cleanup. */
+export function trackPath(path: string): void {
+  ensureMarker();
+  registry.paths.add(path);
+}
+/** Extra cleanup step (run first, last-registered first). Errors are recorded, not thrown. */
+export function onCleanup(fn: () => unknown): void {
+  ensureMarker();
+  registry.hooks.push(fn);
+}
+
+/** Fresh temp dir `/tmp/cni-ts-<prefix>-<label>-XXXXXX`, removed by cleanup. */
+export async function makeTempDir(label = "tmp"): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `${TMP_PREFIX}${label}-`));
+  trackPath(dir);
+  return dir;
+}
+
+/** A private host-local dataDir (so tests never share /var/lib/cni/networks). */
+export function ipamDataDir(): Promise<string> {
+  return makeTempDir("ipam");
+}
+
+// ---------------------------------------------------------------- netns
+
+export interface Netns {
+  name: string;
+  /** /var/run/netns/<name> — the CNI_NETNS value (cnitool hashes this exact string). */
+  path: string;
+}
+
+/** `ip netns add <prefix>-<suffix>`; registered for cleanup. */
+export async function createNetns(suffix?: string): Promise<Netns> {
+  const name = netnsName(suffix);
+  trackNetns(name);
+  const r = await run("ip", ["netns", "add", name]);
+  if (r.code !== 0) throw new Error(`ip netns add ${name} failed: ${r.stderr.trim()}`);
+  return { name, path: `${NETNS_DIR}/${name}` };
+}
+
+/**
+ * Delete a netns and, first, the host ends of veths leading into it: the
+ * kernel destroys a dead netns asynchronously, so without this the host-side
+ * veth lingers for a while after `ip netns del` returns.
+ */
+export async function deleteNetns(ns: Netns | string): Promise<void> {
+  const name = typeof ns === "string" ? ns.replace(/^.*\//, "") : ns.name;
+  await deleteHostPeers([name]).catch(() => undefined);
+  const r = await run("ip", ["netns", "del", name]);
+  if (r.code !== 0 && !/No such file|not found|Invalid argument/i.test(r.stderr)) {
+    throw new Error(`ip netns del ${name} failed: ${r.stderr.trim()}`);
+  }
+  registry.netns.delete(name);
+}
+
+async function listNetns(): Promise<Array<{ name: string; id?: number }>> {
+  try {
+    return await ipJson<Array<{ name: string; id?: number }>>(["netns", "list"]);
+  } catch {
+    return [];
+  }
+}
+
+async function deleteHostPeers(nsNames: string[]): Promise<void> {
+  const ids = new Set(
+    (await listNetns()).filter((n) => nsNames.includes(n.name) && n.id !== undefined).map((n) => n.id!),
+  );
+  if (ids.size === 0) return;
+  for (const l of await links()) {
+    if (l.link_netnsid !== undefined && ids.has(l.link_netnsid)) await delLink(l.ifname);
+  }
+}
+
+async function delLink(ifname: string, netns?: string): Promise<string | undefined> {
+  const args = netns ? ["-n", netns, "link", "del", ifname] : ["link", "del", ifname];
+  const r = await run("ip", args);
+  if (r.code === 0 || /Cannot find device|does not exist|No such|Invalid argument/i.test(r.stderr)) return undefined;
+  return `ip ${args.join(" ")}: ${r.stderr.trim()}`;
+}
+
+// ---------------------------------------------------------------- cleanup
+
+// Per-container chains named by hashing (network, container) — e.g. bridge's
+// ipMasq `CNI-<hex>` and portmap's `CNI-DN-<hex>`. Only these (and chains
+// carrying our prefix) are ever flushed; shared chains such as
+// CNI-HOSTPORT-DNAT only lose the individual rules that mention us.
+const PER_CONTAINER_CHAIN = /^CNI-(?:[A-Z]+-)?[0-9a-f]{8,}$/;
+
+/** Matchers for one run prefix (ours, or a dead run's when sweeping). */
+function matchers(prefix: string) {
+  const re = new RegExp(`(^|[^A-Za-z0-9])${prefix}`);
+  return {
+    owns: (name: string) => name.startsWith(prefix),
+    mentions: (s: string) => re.test(s),
+  };
+}
+
+async function cleanIptables(v6: boolean, mentions: (s: string) => boolean, errors: string[]): Promise<void> {
+  const restore = v6 ? "ip6tables-restore" : "iptables-restore";
+  for (const t of parseIptablesSave(await iptablesSaveAll(v6))) {
+    const doomed = new Set([...t.chains.keys()].filter((c) => mentions(c)));
+    // Fixpoint: per-container chains reached from our rules or our chains.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const rule of t.rules) {
+        const { chain, target } = ruleChainAndTarget(rule);
+        if (!target || doomed.has(target) || !t.chains.has(target)) continue;
+        if ((mentions(rule) || doomed.has(chain)) && (PER_CONTAINER_CHAIN.test(target) || mentions(target))) {
+          doomed.add(target);
+          changed = true;
+        }
+      }
+    }
+    const ops: string[] = [];
+    for (const rule of t.rules) {
+      const { chain, target } = ruleChainAndTarget(rule);
+      if (doomed.has(chain)) continue; // goes with -F below
+      if (mentions(rule) || (target !== undefined && doomed.has(target))) ops.push("-D" + rule.slice(2));
+    }
+    for (const c of doomed) ops.push(`-F ${c}`);
+    for (const c of doomed) ops.push(`-X ${c}`);
+    if (ops.length === 0) continue;
+    // iptables-restore re-parses the quoting iptables-save produced, so
+    // saved rule text can be replayed as "-D" without a tokenizer of our own.
+    const script = (lines: string[]) => `*${t.table}\n${lines.join("\n")}\nCOMMIT\n`;
+    const batch = await run(restore, ["-w", "--noflush"], { input: script(ops) });
+    if (batch.code === 0) continue;
+    // Something raced us (e.g. a plugin DEL removed a rule): apply one by one.
+    for (const op of ops) {
+      const r = await run(restore, ["-w", "--noflush"], { input: script([op]) });
+      if (r.code !== 0 && !op.startsWith("-D")) errors.push(`${restore} ${t.table} '${op}': ${r.stderr.trim()}`);
+    }
+  }
+}
+
+/** rm -rf that retries (a plugin still running may be adding files) and reports instead of throwing. */
+async function rmrf(path: string, errors: string[]): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch (e) {
+    errors.push(`rm ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function rmEntries(dir: string, match: (entry: string) => boolean, errors: string[]): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const e of entries.filter(match)) await rmrf(join(dir, e), errors);
+}
+
+export interface CleanupReport {
+  errors: string[];
+}
+
+async function cleanupPrefix(prefix: string, reg: Registry): Promise<CleanupReport> {
+  const { owns, mentions } = matchers(prefix);
+  const errors: string[] = [];
+  const step = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (e) {
+      errors.push(`${what}: ${(e as Error).message}`);
+    }
+  };
+
+  const hooks = reg.hooks.splice(0).reverse();
+  for (const h of hooks) await step("cleanup hook", async () => h());
+
+  await step("netns", async () => {
+    const names = new Set(reg.netns);
+    for (const n of await listNetns()) if (owns(n.name)) names.add(n.name);
+    await deleteHostPeers([...names]);
+    for (const n of names) {
+      const r = await run("ip", ["netns", "del", n]);
+      if (r.code !== 0 && !/No such file|not found/i.test(r.stderr)) errors.push(`ip netns del ${n}: ${r.stderr.trim()}`);
+    }
+    reg.netns.clear();
+  });
+
+  await step("links", async () => {
+    for (const key of reg.links) {
+      const [ns, ifname] = key.split("\0") as [string, string];
+      const err = await delLink(ifname, ns || undefined);
+      // A link inside a deleted netns is gone with it.
+      if (err && !/Cannot open network namespace|No such file/i.test(err)) errors.push(err);
+    }
+    reg.links.clear();
+    const all = await links();
+    const ours = (l: IpLink) => owns(l.ifname);
+    const enslaved = all.filter((l) => !ours(l) && l.master !== undefined && owns(l.master));
+    // Ports first, then non-bridges, then bridges (so nothing is re-parented mid-way).
+    const order = [
+      ...enslaved,
+      ...all.filter((l) => ours(l) && l.linkinfo?.info_kind !== "bridge"),
+      ...all.filter((l) => ours(l) && l.linkinfo?.info_kind === "bridge"),
+    ];
+    for (const l of order) {
+      const err = await delLink(l.ifname);
+      if (err) errors.push(err);
+    }
+  });
+
+  await step("iptables", () => cleanIptables(false, mentions, errors));
+  await step("ip6tables", () => cleanIptables(true, mentions, errors));
+
+  await step("nft", async () => {
+    const wanted = new Set(reg.nftTables);
+    for (const t of await nftTables()) if (mentions(t.name)) wanted.add(`${t.family} ${t.name}`);
+    for (const key of wanted) {
+      const [family, name] = key.split(" ") as [string, string];
+      const r = await run("nft", ["delete", "table", family, name]);
+      if (r.code !== 0 && !/No such file|does not exist/i.test(r.stderr)) errors.push(`nft delete table ${key}: ${r.stderr.trim()}`);
+    }
+    reg.nftTables.clear();
+  });
+
+  await step("files", async () => {
+    const nets = [...reg.networks];
+    // cnitool/libcni cache: /var/lib/cni/results/<net>-<containerID>-<ifname>
+    await rmEntries(CNI_RESULTS_DIR, (e) => owns(e) || nets.some((n) => e.startsWith(`${n}-`)), errors);
+    // host-local's default dataDir, in case a test did not set its own.
+    await rmEntries(CNI_NETWORKS_DIR, (e) => owns(e) || nets.includes(e), errors);
+    for (const p of reg.paths) await rmrf(p, errors);
+    await rmEntries(tmpdir(), (e) => e.startsWith(tmpPrefix(prefix)), errors);
+    reg.paths.clear();
+    reg.networks.clear();
+  });
+  return { errors };
+}
+
+/**
+ * Remove everything this run created: hooks, namespaces (and their host veth
+ * peers), prefixed links and links enslaved to prefixed bridges, iptables /
+ * ip6tables rules and chains mentioning the prefix, prefixed or registered
+ * nft tables, cnitool cache files and default host-local dirs of our
+ * networks, temp dirs. Never throws; returns what could not be removed.
+ */
+export async function cleanup(): Promise<CleanupReport> {
+  return withSharedHost(() => cleanupPrefix(RUN_PREFIX, registry));
+}
+
+/** cleanup(), throwing if anything could not be removed (for afterAll). */
+export async function cleanupOrThrow(): Promise<void> {
+  const { errors } = await cleanup();
+  if (errors.length) throw new Error(`cleanup left errors:\n${errors.join("\n")}`);
+}
+
+/** Everything on the host that still carries this run's prefix (expected [] after cleanup). */
+export async function leftovers(prefix: string = RUN_PREFIX): Promise<string[]> {
+  const { owns, mentions } = matchers(prefix);
+  const found: string[] = [];
+  for (const n of await listNetns()) if (owns(n.name)) found.push(`netns ${n.name}`);
+  for (const l of await links()) {
+    if (owns(l.ifname)) found.push(`link ${l.ifname}`);
+    else if (l.master && owns(l.master)) found.push(`link ${l.ifname} (master ${l.master})`);
+  }
+  for (const v6 of [false, true]) {
+    for (const t of parseIptablesSave(await iptablesSaveAll(v6))) {
+      const tag = `${v6 ? "ip6tables" : "iptables"} ${t.table}`;
+      for (const c of t.chains.keys()) if (mentions(c)) found.push(`${tag} chain ${c}`);
+      for (const r of t.rules) if (mentions(r)) found.push(`${tag} rule ${r}`);
+    }
+  }
+  for (const t of await nftTables()) if (mentions(t.name)) found.push(`nft table ${t.family} ${t.name}`);
+  for (const [dir, label] of [
+    [CNI_RESULTS_DIR, "cni cache"],
+    [CNI_NETWORKS_DIR, "host-local dir"],
+    [tmpdir(), "temp"],
+  ] as const) {
+    let entries: string[] = [];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      /* dir absent: nothing left */
+    }
+    for (const e of entries) if (owns(e) || e.startsWith(tmpPrefix(prefix))) found.push(`${label} ${join(dir, e)}`);
+  }
+  if (prefix === RUN_PREFIX) {
+    for (const p of registry.paths) {
+      if (await stat(p).then(() => true, () => false)) found.push(`path ${p}`);
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------- stale runs
+
+// A run that was killed (SIGKILL, `timeout`, a crashed worker) never cleans
+// up, and its bridges/routes/iptables rules could collide with later runs'
+// fixed test subnets. Each process that uses the registry leaves a marker
+// /run/cni-ts/runs/<prefix> = "<pid> <starttime>"; sweepStale() cleans the
+// prefixes whose process is gone. Runs without a marker are never touched.
+
+export const RUNS_DIR = "/run/cni-ts/runs";
+
+function procStartTime(pid: number | "self"): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22 (starttime), counted after the ")" that ends the comm field.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let markerWritten = false;
+let exitHook = false;
+function ensureMarker(): void {
+  if (markerWritten) return;
+  markerWritten = true;
+  try {
+    mkdirSync(RUNS_DIR, { recursive: true });
+    writeFileSync(join(RUNS_DIR, RUN_PREFIX), `${process.pid} ${procStartTime("self") ?? ""}\n`);
+  } catch {
+    /* no /run (unusual): sweeping just won't know about this run */
+  }
+  if (!exitHook) {
+    exitHook = true;
+    // Normal exit with nothing left to clean: no need to sweep us later.
+    process.once("exit", () => {
+      const pending = registry.netns.size + registry.links.size + registry.paths.size + registry.nftTables.size;
+      if (pending === 0) releaseRunMarker();
+    });
+  }
+}
+
+/** Drop this run's marker (after a successful final cleanup); the next tracked object re-creates it. */
+export function releaseRunMarker(): void {
+  markerWritten = false;
+  try {
+    unlinkSync(join(RUNS_DIR, RUN_PREFIX));
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Clean up after runs whose process no longer exists. Returns the prefixes swept. */
+export async function sweepStale(): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(RUNS_DIR);
+  } catch {
+    return [];
+  }
+  const swept: string[] = [];
+  for (const prefix of entries) {
+    if (prefix === RUN_PREFIX || !/^c[g-z][0-9a-z]{4}$/.test(prefix)) continue;
+    let pid = 0;
+    let start = "";
+    try {
+      [pid, start] = ((l) => [Number(l[0]), l[1] ?? ""] as [number, string])(
+        readFileSync(join(RUNS_DIR, prefix), "utf8").trim().split(" "),
+      );
+    } catch {
+      continue;
+    }
+    const alive = pid > 0 && procStartTime(pid) !== undefined && procStartTime(pid) === start;
+    if (alive) continue;
+    const { errors } = await withSharedHost(() => cleanupPrefix(prefix, emptyRegistry()));
+    if (errors.length === 0) {
+      try {
+        unlinkSync(join(RUNS_DIR, prefix));
+      } catch {
+        /* another worker swept it too */
+      }
+    }
+    swept.push(prefix);
+  }
+  return swept;
+}
