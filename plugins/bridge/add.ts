@@ -1,0 +1,171 @@
+import { isV4, type Interface, type Result } from '../../shared/result.ts';
+import { CniError, Code, wrap } from '../../shared/errors.ts';
+import { assertNetns } from '../../shared/netns.ts';
+import { ipBatch, line, parseLinks } from '../../shared/ip.ts';
+import { delegate } from '../../shared/ipam.ts';
+import { run } from '../../shared/exec.ts';
+import { writeHost, writeInNetns, sysctlPath } from '../../shared/sysctl.ts';
+import { masqAddr, setupMasq, iptTeardown, nftTeardown } from '../../shared/ipmasq.ts';
+import type { Ctx } from '../../shared/skel.ts';
+import { loadConf, type BridgeConf } from './config.ts';
+import { calcGateways, containerBatch, containerSysctls, gatewayBatch, hostBatch, randomMac, randomVethName, vlanBatch, type BridgeAddr, type HostPlanInput, type L3Plan } from './plan.ts';
+import { defaultPvid, isBridge, linkExists, linkMac, macPinned, waitPortUp } from './host.ts';
+import { spoofSetup, spoofTeardown } from './macspoof.ts';
+import { chooseBackend } from './backend.ts';
+
+/** The 1-based line of an `ip -batch` script that failed, from its "Command failed -:N". */
+const failedLine = (stderr: string): number | undefined => {
+  const m = /Command failed -:(\d+)/.exec(stderr);
+  return m ? Number(m[1]) : undefined;
+};
+const firstError = (stderr: string) => stderr.split('\n').find((l) => l.trim() !== '' && !l.startsWith('Command failed'))?.trim() ?? stderr.trim();
+
+function bridgeState(conf: BridgeConf): HostPlanInput['bridge'] {
+  const br = conf.bridge;
+  if (!linkExists(br)) return { exists: false, mac: randomMac() };
+  if (!isBridge(br)) throw new CniError(Code.Internal, `failed to create bridge "${br}": "${br}" already exists but is not a bridge`);
+  return { exists: true, pinned: macPinned(br), mac: linkMac(br) ?? randomMac() };
+}
+
+/** The bridge's addresses (for the gateway conflict check); none when it does not exist yet. */
+async function bridgeAddrs(br: string): Promise<BridgeAddr[]> {
+  if (!linkExists(br)) return [];
+  const r = await ipBatch([line('addr', 'show', 'dev', br)], { json: true, allowFail: true });
+  const link = parseLinks(r.outputs[0] ?? [])[0];
+  return (link?.addr_info ?? []).filter((a) => a.family === 'inet' || a.family === 'inet6')
+    .map((a) => ({ family: a.family === 'inet' ? 4 : 6, cidr: `${a.local}/${a.prefixlen}` }) as BridgeAddr);
+}
+
+/** Host batch, retried once when another ADD created the bridge between our look and our batch. */
+async function runHostBatch(conf: BridgeConf, input: Omit<HostPlanInput, 'bridge'>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const lines = hostBatch({ ...input, bridge: bridgeState(conf) });
+    const r = await ipBatch(lines, { allowFail: true });
+    if (r.exitCode === 0) return;
+    const n = failedLine(r.stderr);
+    const failed = n !== undefined ? lines[n - 1] ?? '' : '';
+    const msg = firstError(r.stderr);
+    if (failed.startsWith(`link add ${conf.bridge} `) && /File exists/.test(msg) && attempt === 0) continue;
+    if (failed.startsWith(`link add ${input.hostVeth} `)) {
+      if (/File exists/.test(msg)) throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
+      throw new CniError(Code.Internal, `failed to make veth pair: ${msg}`);
+    }
+    if (/^addr (replace|del) /.test(failed)) throw new CniError(Code.Internal, `failed to set bridge addr: ${msg}`);
+    if (failed.includes(` ${conf.bridge} `) || failed.endsWith(` ${conf.bridge}`)) throw new CniError(Code.Internal, `failed to create bridge "${conf.bridge}": ${msg}`);
+    throw new CniError(Code.Internal, `failed to set up the host side of "${input.ifname}": ${msg}`);
+  }
+}
+
+/** Wait for every step, then fail with the first failure (so undo never races a running step). */
+async function all(steps: Array<Promise<unknown>>): Promise<void> {
+  const rs = await Promise.allSettled(steps);
+  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
+export async function add(ctx: Ctx): Promise<Result> {
+  const conf = loadConf(ctx.raw, ctx.env.args);
+  const { netns, ifname, containerId } = ctx.env;
+  assertNetns(netns);
+  bridgeState(conf); // an existing non-bridge fails before IPAM hands out anything
+  const l3 = conf.ipamType !== '';
+  // Undo steps, run in reverse when anything fails: a failed ADD leaves nothing behind.
+  const undo: Array<() => Promise<unknown>> = [];
+  try {
+    let plan: L3Plan | undefined;
+    let ipamResult: Result | undefined;
+    let brAddrs: BridgeAddr[] = [];
+    if (l3) {
+      // IPAM first (nothing exists yet if it fails); the bridge's addresses are read meanwhile.
+      undo.push(() => delegate(ctx, conf.ipamType, 'DEL'));
+      const ipamP = delegate(ctx, conf.ipamType, 'ADD');
+      const addrsP = conf.isGateway ? bridgeAddrs(conf.bridge) : Promise.resolve([]);
+      await all([ipamP, addrsP]);
+      ipamResult = await ipamP;
+      brAddrs = await addrsP;
+      if (!ipamResult?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
+      plan = calcGateways(conf, ipamResult);
+    }
+    const hostVeth = randomVethName();
+    const containerMac = conf.mac ?? randomMac();
+    const gatewayLines = plan ? gatewayBatch(conf, conf.bridge, brAddrs, plan.gateways) : [];
+    const steps: Array<Promise<unknown>> = [];
+
+    // Firewall work needs only the addresses: it runs alongside the links.
+    if (plan && conf.ipMasq) {
+      const backend = await chooseBackend(conf.ipMasqBackend);
+      undo.push(() => (backend === 'nftables' ? nftTeardown(conf.name, ifname, containerId) : iptTeardown(conf.name, containerId)));
+      steps.push(setupMasq(backend, conf.name, ifname, containerId, plan.ips.map((i) => masqAddr(i.address))));
+    }
+    if (conf.macspoofchk) {
+      undo.push(() => spoofTeardown(containerId, ifname));
+      steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac));
+    }
+
+    undo.push(() => ipBatch([line('link', 'del', 'dev', hostVeth)], { allowFail: true }));
+    steps.push((async () => {
+      await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, containerIps: plan?.ips.map((i) => i.address) ?? [], gatewayLines });
+      writeHost(sysctlPath('net', 'ipv6', 'conf', conf.bridge, 'accept_ra'), '0');
+      writeHost(sysctlPath('net', 'ipv6', 'conf', hostVeth, 'accept_ra'), '0');
+      const vlans = vlanBatch(conf, hostVeth, defaultPvid(conf.bridge));
+      if (vlans.length) await run('bridge', ['-batch', '-'], { input: vlans.join('\n') + '\n' }).catch((e) => { throw wrap('failed to set up VLANs', e); });
+      if (plan) {
+        if (plan.gateways.some((g) => g.family === 4)) writeHost('net/ipv4/ip_forward', '1');
+        if (plan.gateways.some((g) => g.family === 6)) writeHost('net/ipv6/conf/all/forwarding', '1');
+        await configureContainer(conf, netns, ifname, plan);
+      } else if (!conf.disableContainerInterface) {
+        await ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); });
+      }
+      if (!conf.disableContainerInterface) await waitPortUp(hostVeth);
+    })());
+    await all(steps);
+
+    const interfaces: Interface[] = [
+      { name: conf.bridge, mac: linkMac(conf.bridge) ?? '' },
+      { name: hostVeth, mac: linkMac(hostVeth) ?? '' },
+      { name: ifname, mac: containerMac, sandbox: netns },
+    ];
+    const result: Result = { interfaces };
+    if (plan) {
+      result.ips = plan.ips;
+      if (plan.routes.length) result.routes = plan.routes;
+    }
+    const dns = hasDns(conf.raw.dns) ? conf.raw.dns : ipamResult?.dns;
+    if (dns) result.dns = dns;
+    return result;
+  } catch (e) {
+    for (const u of undo.reverse()) await u().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Container side: sysctls (one process), then addresses, link up and routes (one ip batch). */
+async function configureContainer(conf: BridgeConf, netns: string, ifname: string, plan: L3Plan): Promise<void> {
+  await writeInNetns(netns, containerSysctls(conf, ifname, plan.ips));
+  const c = containerBatch(ifname, plan.ips, plan.routes, true);
+  // Routes via an IPv6 gateway wait for DAD only when DAD is on (enabledad).
+  const settle = conf.enabledad && plan.ips.some((i) => i.gateway && !isV4(i.gateway));
+  if (settle) {
+    await ipBatch(c.addrs, { netns }).catch((e) => { throw wrap(`failed to configure "${ifname}"`, e); });
+    await settleAddresses(netns, ifname);
+    if (c.routes.length) await ipBatch(c.routes, { netns }).catch((e) => { throw wrap('failed to add route', e); });
+  } else {
+    await ipBatch([...c.addrs, ...c.routes], { netns }).catch((e) => { throw wrap(`failed to configure "${ifname}"`, e); });
+  }
+}
+
+const hasDns = (d: BridgeConf['raw']['dns']): boolean => !!d && !!(d.nameservers?.length || d.domain || d.search?.length || d.options?.length);
+
+/** enabledad: wait (up to 5 s) for the container's IPv6 addresses to leave the tentative state. */
+async function settleAddresses(netns: string, ifname: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const r = await ipBatch([line('addr', 'show', 'dev', ifname)], { netns, json: true });
+    const addrs = parseLinks(r.outputs[0] ?? [])[0]?.addr_info ?? [];
+    const bad = addrs.find((a) => a.dadfailed);
+    if (bad) throw new CniError(Code.Internal, `failed to settle addresses for "${ifname}": ${bad.local} failed duplicate address detection`);
+    if (!addrs.some((a) => a.family === 'inet6' && a.tentative)) return;
+    if (Date.now() > deadline) throw new CniError(Code.Internal, `failed to settle addresses for "${ifname}": addresses still tentative after 5s`);
+    await new Promise((r2) => setTimeout(r2, 50));
+  }
+}

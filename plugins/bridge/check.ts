@@ -1,0 +1,100 @@
+import ipaddr from 'ipaddr.js';
+import { line, parseJsonLines, parseLinks, parseRoutes, type Link, type RouteJson } from '../../shared/ip.ts';
+import { run } from '../../shared/exec.ts';
+import { assertNetns } from '../../shared/netns.ts';
+import { delegate } from '../../shared/ipam.ts';
+import { prevResultOf } from '../../shared/config.ts';
+import { CniError, Code } from '../../shared/errors.ts';
+import { isV4, type Result } from '../../shared/result.ts';
+import type { Ctx } from '../../shared/skel.ts';
+import { loadConf, type BridgeConf } from './config.ts';
+
+const fail = (msg: string) => new CniError(Code.Internal, msg);
+
+/** `ip -d -j -batch` (details give the link kind), one process for all the reads of one namespace. */
+async function readDetailed(lines: string[], netns?: string): Promise<unknown[][]> {
+  const r = await run('ip', ['-d', '-j', '-force', '-batch', '-'], { input: lines.join('\n') + '\n', allowFail: true, ...(netns ? { netns } : {}) });
+  if (r.exitCode !== 0 && !/Cannot find device|does not exist/.test(r.stderr)) throw fail(r.stderr.trim());
+  return parseJsonLines(r.stdout);
+}
+
+const sameMac = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+const canon = (cidr: string) => {
+  const [a, l] = ipaddr.parseCIDR(cidr);
+  return `${a.toString()}/${l}`;
+};
+const routeDst = (r: RouteJson): string => {
+  if (r.dst === 'default') return r.gateway && r.gateway.includes(':') ? '::/0' : (r.gateway ? '0.0.0.0/0' : 'default');
+  if (r.dst.includes('/')) return canon(r.dst);
+  return canon(`${r.dst}/${r.dst.includes(':') ? 128 : 32}`);
+};
+
+/** The pure part of CHECK: prevResult against what the kernel shows (reference §1.5, in its order). */
+export function checkState(conf: BridgeConf, prev: Result, env: { netns: string; ifname: string }, host: Link[], cont: { link?: Link; routes: RouteJson[] }): void {
+  const ifs = prev.interfaces ?? [];
+  const br = ifs.find((i) => i.name === conf.bridge);
+  const ci = ifs.find((i) => i.name === env.ifname && i.sandbox === env.netns);
+  if (!br) throw fail(`CNI created bridge ${conf.bridge} in host namespace was not found`);
+  const brLink = host.find((l) => l.ifname === br.name);
+  if (!brLink) throw fail(`Interface name ${br.name} not found`);
+  if (br.sandbox) throw fail(`Interface ${br.name} should not be in sandbox`);
+  if (brLink.linkinfo?.info_kind !== 'bridge') throw fail(`Interface ${br.name} does not have link type of bridge`);
+  if (br.mac && !sameMac(br.mac, brLink.address)) throw fail(`Bridge interface ${br.name} Mac doesn't match: ${br.mac}`);
+  const promisc = brLink.flags.includes('PROMISC');
+  if (promisc !== conf.promiscMode) throw fail(`Bridge interface ${br.name} configured Promisc Mode ${conf.promiscMode} doesn't match current state: ${promisc} `);
+  // As the reference: with no entry for this ifname in this netns, the "found" sandbox is empty.
+  if (!ci) throw fail(`Sandbox in prevResult  doesn't match configured netns: ${env.netns}`);
+  const cl = cont.link;
+  if (!cl) throw fail(`Interface name ${env.ifname} not found`);
+  if (cl.linkinfo?.info_kind !== 'veth') throw fail(`Error: Container interface ${env.ifname} not of type veth`);
+  if (ci.mac && !sameMac(ci.mac, cl.address)) throw fail(`Interface ${env.ifname} Mac ${ci.mac} doesn't match container Mac: ${cl.address}`);
+  const peerIndex = cl.link_index;
+  if (peerIndex === undefined) throw fail(`Interface ${env.ifname}: cannot read the veth peer index`);
+  let found = false;
+  for (const i of ifs) {
+    if (i === br || i === ci) continue;
+    const l = host.find((h) => h.ifname === i.name);
+    if (!l) throw fail(`Interface name ${i.name} not found`);
+    if (i.sandbox) throw fail(`Interface ${i.name} should not be in sandbox`);
+    if (!found && l.linkinfo?.info_kind === 'veth' && l.ifindex === peerIndex && l.master === conf.bridge) {
+      if (i.mac && !sameMac(i.mac, l.address)) throw fail(`Interface ${i.name} Mac doesn't match: ${i.mac} not found`);
+      found = true;
+    }
+  }
+  if (!found) throw fail(`CNI veth created for bridge ${conf.bridge} was not found`);
+  const addrs = (cl.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+  const mine = cont.routes.filter((r) => r.dev === env.ifname);
+  for (const ip of prev.ips ?? []) {
+    const want = canon(ip.address);
+    if (!addrs.some((a) => canon(a) === want)) throw fail(`Failed to match addr ${ip.address} on interface ${env.ifname}`);
+    const net = `${(isV4(want) ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(want).toString()}/${want.split('/')[1]}`;
+    if (!mine.some((r) => routeDst(r) === net || (r.dst === want.split('/')[0]))) throw fail(`Failed to find route for ${ip.address} on interface ${env.ifname}`);
+  }
+  for (const rt of prev.routes ?? []) {
+    const dst = canon(rt.dst);
+    const ok = mine.some((r) => {
+      const d = r.dst === 'default' ? (r.gateway?.includes(':') || (r.gateway === undefined && dst.includes(':')) ? '::/0' : '0.0.0.0/0') : routeDst(r);
+      return d === dst && (rt.gw === undefined || r.gateway === rt.gw || (r.gateway !== undefined && ipaddr.parse(r.gateway).toString() === ipaddr.parse(rt.gw).toString()));
+    });
+    if (!ok) throw fail(`Expected Route {Dst:${rt.dst} GW:${rt.gw ?? '<nil>'}} not found in routing table`);
+  }
+}
+
+export async function check(ctx: Ctx): Promise<void> {
+  const conf = loadConf(ctx.raw, ctx.env.args);
+  const { netns, ifname } = ctx.env;
+  assertNetns(netns);
+  // Unlike the reference (which always delegates and so fails L2 configs), only L3 has an IPAM to ask.
+  if (conf.ipamType !== '') await delegate(ctx, conf.ipamType, 'CHECK');
+  const prev = prevResultOf(conf.raw, ctx.cniVersion);
+  if (!prev) throw fail('Required prevResult missing');
+  const [hostOut, contOut] = await Promise.all([
+    readDetailed([line('link', 'show')]),
+    readDetailed([line('addr', 'show', 'dev', ifname), line('route', 'show', 'table', 'all')], netns),
+  ]);
+  const host = parseLinks(hostOut[0] ?? []);
+  // A missing container link leaves only the route listing.
+  const contLink = contOut.length === 2 ? parseLinks(contOut[0] ?? [])[0] : undefined;
+  const routes = parseRoutes(contOut[contOut.length - 1] ?? []);
+  checkState(conf, prev, { netns, ifname }, host, { ...(contLink ? { link: contLink } : {}), routes });
+}

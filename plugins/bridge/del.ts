@@ -1,0 +1,52 @@
+import { ipBatch, line } from '../../shared/ip.ts';
+import { netnsState } from '../../shared/netns.ts';
+import { delegate } from '../../shared/ipam.ts';
+import { prevResultOf } from '../../shared/config.ts';
+import { isV4 } from '../../shared/result.ts';
+import { iptTeardown, masqAddr, nftTeardown, type MasqAddr } from '../../shared/ipmasq.ts';
+import type { Family } from '../../shared/iptables.ts';
+import { CniError, Code } from '../../shared/errors.ts';
+import type { Ctx } from '../../shared/skel.ts';
+import { loadConf } from './config.ts';
+import { spoofTeardown } from './macspoof.ts';
+
+/** Delete the container end (the peer goes with it); a missing link or namespace is not an error. */
+async function deleteLink(netns: string, ifname: string): Promise<void> {
+  if (netns === '' || netnsState(netns) !== 'ok') return;
+  const r = await ipBatch([line('link', 'del', 'dev', ifname)], { netns, allowFail: true });
+  if (r.exitCode !== 0 && !/Cannot find device|does not exist|No such device/.test(r.stderr)) {
+    throw new CniError(Code.Internal, `failed to delete "${ifname}": ${r.stderr.trim().split('\n')[0]}`);
+  }
+}
+
+export async function del(ctx: Ctx): Promise<void> {
+  const conf = loadConf(ctx.raw, ctx.env.args);
+  const { netns, ifname, containerId } = ctx.env;
+  const l3 = conf.ipamType !== '';
+  // Masquerade rules are found by name (chain hash / comment prefix), not through the container's
+  // addresses, so they go even when the namespace is gone. prevResult narrows the families.
+  let families: Family[] = [4, 6];
+  let known: MasqAddr[] = [];
+  try {
+    const prev = prevResultOf(conf.raw, ctx.cniVersion);
+    const ips = prev?.ips ?? [];
+    if (ips.length) {
+      families = [...new Set(ips.map((i) => (isV4(i.address) ? 4 : 6) as Family))];
+      known = ips.map((i) => masqAddr(i.address));
+    }
+  } catch {
+    // an unreadable prevResult only costs us the shortcut
+  }
+  // Independent steps run side by side: each is its own process, and DEL latency is their maximum.
+  const steps: Array<Promise<unknown>> = [deleteLink(netns, ifname)];
+  if (l3) steps.push(delegate(ctx, conf.ipamType, 'DEL'));
+  if (l3 && conf.ipMasq) {
+    // Both backends unless one is configured: ADD may have picked either.
+    if (conf.ipMasqBackend !== 'nftables') steps.push(iptTeardown(conf.name, containerId, families, known));
+    if (conf.ipMasqBackend !== 'iptables') steps.push(nftTeardown(conf.name, ifname, containerId).catch((e) => (conf.ipMasqBackend ? Promise.reject(e) : undefined)));
+  }
+  if (conf.macspoofchk) steps.push(spoofTeardown(containerId, ifname).catch((e) => process.stderr.write(`macspoofchk teardown: ${(e as Error).message}\n`)));
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

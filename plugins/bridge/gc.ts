@@ -1,0 +1,24 @@
+import { validAttachments } from '../../shared/config.ts';
+import { delegate } from '../../shared/ipam.ts';
+import { iptGc, nftGc } from '../../shared/ipmasq.ts';
+import type { Ctx } from '../../shared/skel.ts';
+import { loadConf } from './config.ts';
+
+/**
+ * GC: IPAM forgets leases of attachments no longer valid; masquerade rules of this network whose
+ * attachment is not in the list go too (iptables: by the comment naming net+id; nft: by comment hash).
+ */
+export async function gc(ctx: Ctx): Promise<void> {
+  const conf = loadConf(ctx.raw, ctx.env.args);
+  const keep = validAttachments(conf.raw);
+  const steps: Array<Promise<unknown>> = [];
+  if (conf.ipamType !== '') steps.push(delegate(ctx, conf.ipamType, 'GC'));
+  // Without a list, nothing can be told stale: removing everything would cut live containers off.
+  if (keep && conf.ipamType !== '' && conf.ipMasq) {
+    if (conf.ipMasqBackend !== 'nftables') steps.push(iptGc(conf.name, keep));
+    if (conf.ipMasqBackend !== 'iptables') steps.push(nftGc(conf.name, keep).catch((e) => (conf.ipMasqBackend ? Promise.reject(e) : undefined)));
+  }
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

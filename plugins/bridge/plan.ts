@@ -1,0 +1,205 @@
+// Pure planning for bridge ADD: gateways, routes, sysctls and the ip batch scripts, computed
+// from the config and the IPAM result before anything touches the kernel.
+import { randomBytes } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import { line } from '../../shared/ip.ts';
+import { isV4, type IpConfig, type Result, type Route } from '../../shared/result.ts';
+import { CniError, Code } from '../../shared/errors.ts';
+import { sysctlPath } from '../../shared/sysctl.ts';
+import type { BridgeConf } from './config.ts';
+
+/** `veth` + 8 lowercase hex digits, as the reference names the host end. */
+export const randomVethName = (): string => `veth${randomBytes(4).toString('hex')}`;
+
+/** A random locally administered unicast MAC (what the kernel picks for a new veth/bridge). */
+export function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+export interface Gateway {
+  /** gateway/len (the IP's mask) */
+  cidr: string;
+  family: 4 | 6;
+}
+
+export interface L3Plan {
+  ips: IpConfig[];
+  routes: Route[];
+  gateways: Gateway[];
+}
+
+/** First usable address of the IP's network (the reference's calcGatewayIP: network + 1). */
+export function gatewayFor(cidr: string): string {
+  const v4 = isV4(cidr);
+  const net = v4 ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  const bytes = net.toByteArray();
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    bytes[i] = (bytes[i]! + 1) & 0xff;
+    if (bytes[i] !== 0) break;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+const prefixLen = (cidr: string) => Number(cidr.split('/')[1]);
+const isDefault = (dst: string) => dst === '0.0.0.0/0' || dst === '::/0';
+
+/**
+ * The reference's calcGateways: every IP on interface 2, a gateway per IP when isGateway, a
+ * default route per family when isDefaultGateway. Unlike the reference, an IPAM default route
+ * without a gateway counts as present (it gets the gateway at route time), so the two never clash.
+ */
+export function calcGateways(conf: BridgeConf, ipam: Result): L3Plan {
+  const ips: IpConfig[] = [];
+  const routes: Route[] = [...(ipam.routes ?? [])];
+  const gateways: Gateway[] = [];
+  const defaultDone = { 4: false, 6: false };
+  for (const ipc of ipam.ips ?? []) {
+    const family = isV4(ipc.address) ? 4 : 6;
+    const out: IpConfig = { interface: 2, address: ipc.address, ...(ipc.gateway ? { gateway: ipc.gateway } : {}) };
+    if (!out.gateway && conf.isGateway) out.gateway = gatewayFor(ipc.address);
+    if (conf.isDefaultGateway && !defaultDone[family]) {
+      const found = routes.some((r) => isDefault(r.dst) && (isV4(r.dst) ? 4 : 6) === family);
+      if (!found) routes.push({ dst: family === 4 ? '0.0.0.0/0' : '::/0', ...(out.gateway ? { gw: out.gateway } : {}) });
+      defaultDone[family] = true;
+    }
+    if (conf.isGateway && out.gateway) gateways.push({ cidr: `${out.gateway}/${prefixLen(ipc.address)}`, family });
+    ips.push(out);
+  }
+  return { ips, routes, gateways };
+}
+
+/** sysctls set inside the container before its addresses are added (reference §1.2 8d). */
+export function containerSysctls(conf: BridgeConf, ifname: string, ips: readonly IpConfig[]): Array<[string, string]> {
+  const s: Array<[string, string]> = [];
+  const hasV6 = ips.some((i) => !isV4(i.address));
+  if (hasV6) {
+    s.push([sysctlPath('net', 'ipv6', 'conf', 'lo', 'disable_ipv6'), '0']);
+    s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'disable_ipv6'), '0']);
+    s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'keep_addr_on_down'), '1']);
+  }
+  if (conf.enabledad) {
+    s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'enhanced_dad'), '1']);
+    s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'accept_dad'), '1']);
+  } else {
+    s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'accept_dad'), '0']);
+  }
+  s.push([sysctlPath('net', 'ipv4', 'conf', ifname, 'arp_notify'), '1']);
+  return s;
+}
+
+export interface HostPlanInput {
+  conf: BridgeConf;
+  netns: string;
+  ifname: string;
+  hostVeth: string;
+  containerMac: string;
+  /** Bridge state before the batch: absent, or present with whether its MAC is pinned already. */
+  bridge: { exists: false; mac: string } | { exists: true; pinned: boolean; mac: string };
+  /** Container IPs whose stale host neighbour entries must go (same IP may come back with a new MAC). */
+  containerIps: readonly string[];
+  /** Gateway address lines for the bridge (gatewayBatch), run last. */
+  gatewayLines: readonly string[];
+}
+
+/** Host-side batch: bridge, veth pair (container end created straight into the netns), port flags. */
+export function hostBatch(p: HostPlanInput): string[] {
+  const { conf, hostVeth, ifname } = p;
+  const br = conf.bridge;
+  const mtu = conf.mtu > 0 ? ['mtu', conf.mtu] : [];
+  const lines: string[] = [];
+  if (!p.bridge.exists) {
+    // Created with an explicit MAC: addr_assign_type "set", so it never follows its ports' MACs.
+    const vf = conf.vlan !== 0 || conf.trunk !== undefined ? ['vlan_filtering', 1] : [];
+    lines.push(line('link', 'add', br, 'address', p.bridge.mac, ...mtu, 'type', 'bridge', ...vf));
+  } else if (!p.bridge.pinned) {
+    lines.push(line('link', 'set', 'dev', br, 'address', p.bridge.mac));
+  }
+  if (conf.promiscMode) lines.push(line('link', 'set', 'dev', br, 'promisc', 'on'));
+  lines.push(line('link', 'set', 'dev', br, 'up'));
+  lines.push(line('link', 'add', hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', ifname, ...mtu, 'address', p.containerMac, 'netns', p.netns));
+  lines.push(line('link', 'set', 'dev', hostVeth, 'master', br));
+  lines.push(line('link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', conf.hairpinMode ? 'on' : 'off', 'isolated', conf.portIsolation ? 'on' : 'off'));
+  lines.push(line('link', 'set', 'dev', hostVeth, 'up'));
+  for (const ip of p.containerIps) lines.push(line('neigh', 'flush', 'to', ip.split('/')[0]!, 'dev', br));
+  lines.push(...p.gatewayLines);
+  return lines;
+}
+
+/** `bridge -batch` lines for the port's VLANs (reference §1.2 step 5, latest). */
+export function vlanBatch(conf: BridgeConf, hostVeth: string, defaultPvid: number): string[] {
+  if (conf.vlan === 0 && conf.trunk === undefined) return [];
+  const lines: string[] = [];
+  if (!conf.preserveDefaultVlan && defaultPvid > 0) lines.push(line('vlan', 'del', 'dev', hostVeth, 'vid', defaultPvid));
+  if (conf.vlan !== 0) lines.push(line('vlan', 'add', 'dev', hostVeth, 'vid', conf.vlan, 'pvid', 'untagged'));
+  for (const v of conf.trunk ?? []) if (v !== conf.vlan) lines.push(line('vlan', 'add', 'dev', hostVeth, 'vid', v));
+  if (conf.vlan === 0 && conf.trunk !== undefined) lines.push(line('vlan', 'add', 'dev', hostVeth, 'vid', 1, 'pvid', 'untagged'));
+  return lines;
+}
+
+export interface BridgeAddr {
+  family: 4 | 6;
+  cidr: string;
+}
+
+function overlaps(a: string, b: string): boolean {
+  const [ia, la] = ipaddr.parseCIDR(a);
+  const [ib, lb] = ipaddr.parseCIDR(b);
+  if (ia.kind() !== ib.kind()) return false;
+  return ia.match(ib, Math.min(la, lb));
+}
+
+const canon = (cidr: string) => {
+  const [a, l] = ipaddr.parseCIDR(cidr);
+  return `${a.toString()}/${l}`;
+};
+
+/**
+ * ensureAddr for every gateway: an equal address is kept; a different IPv4 address (or an
+ * overlapping IPv6 prefix) is an error unless forceAddress, which replaces it.
+ */
+export function gatewayBatch(conf: BridgeConf, dev: string, current: readonly BridgeAddr[], gateways: readonly Gateway[]): string[] {
+  const lines: string[] = [];
+  const have = current.map((a) => ({ ...a, cidr: canon(a.cidr) }));
+  for (const g of gateways) {
+    const want = canon(g.cidr);
+    if (have.some((a) => a.cidr === want)) continue;
+    const conflicts = have.filter((a) => a.family === g.family && (g.family === 4 || overlaps(a.cidr, want)));
+    if (conflicts.length && !conf.forceAddress) {
+      throw new CniError(Code.Internal, `failed to set bridge addr: "${dev}" already has an IP address different from ${want}`);
+    }
+    for (const c of conflicts) {
+      lines.push(line('addr', 'del', c.cidr, 'dev', dev));
+      have.splice(have.indexOf(c), 1);
+    }
+    // replace, not add: a concurrent ADD of the same network may have put it there meanwhile.
+    lines.push(g.family === 4 ? line('addr', 'replace', want, 'brd', '+', 'dev', dev) : line('addr', 'replace', want, 'dev', dev));
+    have.push({ family: g.family, cidr: want });
+  }
+  return lines;
+}
+
+/** Container-side batch: addresses, link up, routes (ECMP-appending like the reference). */
+export function containerBatch(ifname: string, ips: readonly IpConfig[], routes: readonly Route[], up: boolean): { addrs: string[]; routes: string[] } {
+  const addrs: string[] = [];
+  for (const ipc of ips) {
+    if (ipc.interface !== 2) throw new CniError(Code.Internal, `failed to add IP addr ${ipc.address} to "${ifname}": invalid interface index`);
+    addrs.push(isV4(ipc.address) ? line('addr', 'add', canon(ipc.address), 'brd', '+', 'dev', ifname) : line('addr', 'add', canon(ipc.address), 'dev', ifname));
+  }
+  if (up) addrs.push(line('link', 'set', 'dev', ifname, 'up'));
+  const gw4 = ips.find((i) => i.gateway && isV4(i.gateway))?.gateway;
+  const gw6 = ips.find((i) => i.gateway && !isV4(i.gateway))?.gateway;
+  const out: string[] = [];
+  for (const r of routes) {
+    const gw = r.gw ?? (isV4(r.dst) ? gw4 : gw6);
+    const t: (string | number)[] = ['route', 'append', canon(r.dst)];
+    if (gw) t.push('via', gw);
+    t.push('dev', ifname);
+    if (r.priority) t.push('metric', r.priority);
+    if (r.table) t.push('table', r.table);
+    if (r.scope !== undefined) t.push('scope', r.scope);
+    out.push(line(...t));
+  }
+  return { addrs, routes: out };
+}

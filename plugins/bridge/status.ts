@@ -1,0 +1,16 @@
+import { delegate, findInPath } from '../../shared/ipam.ts';
+import { CniError, Code } from '../../shared/errors.ts';
+import type { Ctx } from '../../shared/skel.ts';
+import { loadConf } from './config.ts';
+
+/** Ready when an ADD could be served: the IPAM plugin is there and reports ready itself. */
+export async function status(ctx: Ctx): Promise<void> {
+  const conf = loadConf(ctx.raw, ctx.env.args);
+  if (conf.ipamType === '') return;
+  try {
+    findInPath(conf.ipamType, ctx.env.path);
+  } catch (e) {
+    throw new CniError(Code.PluginNotAvailable, `IPAM plugin not available: ${(e as Error).message}`);
+  }
+  await delegate(ctx, conf.ipamType, 'STATUS');
+}
