@@ -1,5 +1,5 @@
 // The generic network-configuration keys every plugin reads (spec §4.2, §5, §6).
-import { z } from 'zod';
+import * as z from 'zod';
 import { DnsSchema, parseResult, type Result } from './result.ts';
 import { goObject, goStruct, parseConfig } from './schema.ts';
 import { CniError, Code } from './errors.ts';

@@ -1,5 +1,5 @@
 // iproute2: plans written as `ip -batch` scripts (one process per namespace), and `ip -j` output.
-import { z } from 'zod';
+import * as z from 'zod';
 import { run } from './exec.ts';
 import { batchToken } from './validate.ts';
 import { CniError, Code } from './errors.ts';

@@ -1,6 +1,6 @@
 // Results of every spec version: one internal form (1.1.0), parsed from and printed in any version
 // through the spec's conversions (spec §7.4), including the conversions that must fail.
-import { z } from 'zod';
+import * as z from 'zod';
 import ipaddr from 'ipaddr.js';
 import { CniError, Code } from './errors.ts';
 import { goObject, goStruct, int, describeIssues } from './schema.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { goKeys, goObject, parseConfig } from './schema.ts';
 import { parseCniArgs } from './args.ts';
 import { ifnameProblem, pathProblem, pluginTypeProblem, batchToken, isValidId } from './validate.ts';

@@ -1,5 +1,5 @@
 // zod helpers that decode JSON the way the Go plugins do, with error messages that name the field.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CniError, Code } from './errors.ts';
 
 /**

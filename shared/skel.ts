@@ -1,6 +1,7 @@
 // The plugin skeleton: CNI_COMMAND dispatch, checks in Go skel's order, results and errors on stdout.
 import { readSync } from 'node:fs';
-import { z } from 'zod';
+import { startupSnapshot } from 'node:v8';
+import * as z from 'zod';
 import { CniError, Code, asCniError } from './errors.ts';
 import { isVerb, readEnv, type CniEnv, type Verb } from './env.ts';
 import { CURRENT_VERSION, MIN_VERSION, SUPPORTED_VERSIONS, assertSupported, atLeast } from './version.ts';
@@ -114,6 +115,12 @@ async function dispatch(plugin: Plugin, verb: Verb, setVersion: (v: string) => v
 
 /** Entry point of every plugin executable. */
 export async function runPlugin(plugin: Plugin): Promise<void> {
+  // When the executable is packaged with a V8 startup snapshot, every module is already
+  // initialised in the snapshot; the work itself must wait for the real run.
+  if (startupSnapshot?.isBuildingSnapshot()) {
+    startupSnapshot.setDeserializeMainFunction(() => void runPlugin(plugin));
+    return;
+  }
   const cmd = process.env.CNI_COMMAND ?? '';
   if (cmd === '') {
     process.stderr.write(`CNI ${plugin.name} plugin (cni-ts)\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);

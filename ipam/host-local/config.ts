@@ -1,6 +1,6 @@
 // host-local's configuration: the zod schemas of the keys it reads, then the reference's loading
 // rules (range-set order, defaults, overlap checks, requested addresses) with its error wording.
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseShape } from '../../shared/config.ts';
 import { CniError, Code } from '../../shared/errors.ts';
 import { goObject, goStruct, parseConfig } from '../../shared/schema.ts';

@@ -1,5 +1,5 @@
 // bridge network configuration (reference-plugins §1.1): schema, defaults and the cross-key checks.
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseShape } from '../../shared/config.ts';
 import { goObject, goStruct, int, parseConfig } from '../../shared/schema.ts';
 import { invalidConfig } from '../../shared/errors.ts';

