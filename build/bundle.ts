@@ -14,6 +14,7 @@
 // below) so that the output has no import/export statements left, and we wrap the result in
 // an async IIFE: a plain CJS script whose top-level awaits are legal again.
 import * as esbuild from 'esbuild';
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -80,6 +81,9 @@ export async function bundle(names: readonly string[] = [], opts: { analyze?: bo
       'import.meta.url': IMPORT_META_URL,
       'import.meta.dirname': '__dirname',
       'import.meta.filename': '__filename',
+      // One tag for all bundles of this build: package.ts appends it to each executable, and the
+      // bridge runs host-local in-process only when the one in CNI_PATH carries the same tag.
+      CNI_TS_BUILD_TAG: JSON.stringify(`cni-ts-build-id:${randomBytes(8).toString('hex')}`),
     },
     plugins: [builtinsViaRequire],
     metafile: true,

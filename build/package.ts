@@ -13,10 +13,11 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { selectPlugins, type PluginEntry } from './plugins.ts';
+import { trailerFor } from '../shared/build-id.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -170,6 +171,15 @@ async function packageAll(plugins: PluginEntry[], opts: Options, argv: string[],
         failures.push(p.name);
         continue;
       }
+      // The build tag, after the ELF image (the loader ignores trailing bytes): lets the bridge
+      // recognise a host-local of its own build and run it in-process (shared/build-id.ts).
+      const tag = /cni-ts-build-id:[0-9a-f]{16}/.exec(readFileSync(path.join(DIST, `${p.name}.js`), 'utf8'))?.[0];
+      if (!tag) {
+        console.error(`[${p.name}] bundle carries no build tag`);
+        failures.push(p.name);
+        continue;
+      }
+      await appendFile(out, trailerFor(tag, p.name));
       const { size } = await stat(out);
       // rename: dist/bin/<name> is always a complete file, even with concurrent builds
       await rename(out, path.join(BIN, p.name));

@@ -9,6 +9,7 @@ import { formatResult, printJson, type Result } from './result.ts';
 import { goObject } from './schema.ts';
 import { isValidId } from './validate.ts';
 import { isOwnNetns } from './netns.ts';
+import { BUILD_TAG } from './build-id.ts';
 
 export interface Ctx {
   env: CniEnv;
@@ -94,12 +95,16 @@ async function dispatch(plugin: Plugin, verb: Verb, setVersion: (v: string) => v
     && !/^(1|true)$/i.test(process.env.CNI_NETNS_OVERRIDE ?? '')) {
     throw new CniError(Code.InvalidNetNS, "plugin's netns and netns from CNI_NETNS should not be the same", env.netns);
   }
-  const ctx: Ctx = { env, stdin, raw, cniVersion, name };
+  return execute(plugin, verb, { env, stdin, raw, cniVersion, name });
+}
+
+/** Run one verb of a plugin on a validated context; the printed output (empty but for ADD). */
+export async function execute(plugin: Plugin, verb: Exclude<Verb, 'VERSION'>, ctx: Ctx): Promise<string> {
   switch (verb) {
     case 'ADD': {
       const result = await plugin.add(ctx);
       try {
-        return printJson(formatResult(result, cniVersion));
+        return printJson(formatResult(result, ctx.cniVersion));
       } catch (e) {
         // The result cannot be expressed in the config's version: undo, so a failed ADD leaves nothing.
         await plugin.del(ctx).catch(() => undefined);
@@ -123,7 +128,7 @@ export async function runPlugin(plugin: Plugin): Promise<void> {
   }
   const cmd = process.env.CNI_COMMAND ?? '';
   if (cmd === '') {
-    process.stderr.write(`CNI ${plugin.name} plugin (cni-ts)\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);
+    process.stderr.write(`CNI ${plugin.name} plugin (cni-ts${BUILD_TAG ? ` ${BUILD_TAG}` : ''})\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);
     return;
   }
   let version = CURRENT_VERSION;

@@ -1,9 +1,4 @@
-// host-local IPAM: allocates addresses from configured ranges, leases kept as files on the host.
 import { runPlugin } from '../../shared/skel.ts';
-import { add } from './add.ts';
-import { del } from './del.ts';
-import { check } from './check.ts';
-import { gc } from './gc.ts';
-import { status } from './status.ts';
+import { hostLocal } from './plugin.ts';
 
-await runPlugin({ name: 'host-local', add, del, check, gc, status });
+await runPlugin(hostLocal);

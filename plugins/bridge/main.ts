@@ -1,10 +1,15 @@
 // bridge: attaches a container to a Linux bridge on the host through a veth pair, with addresses
 // from the IPAM plugin named in the config (reference-plugins §1).
 import { runPlugin } from '../../shared/skel.ts';
+import { linkInProcess } from '../../shared/ipam.ts';
+import { hostLocal } from '../../ipam/host-local/plugin.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';
 import { status } from './status.ts';
 import { gc } from './gc.ts';
 
+// host-local is by far the most common IPAM: when CNI_PATH holds our own build of it, its code
+// runs here instead of in a second process.
+linkInProcess('host-local', hostLocal);
 await runPlugin({ name: 'bridge', add, del, check, status, gc });
