@@ -1,4 +1,189 @@
-// Further benchmark suites (host-local, bridge, portmap chains) register here.
-import type { Row } from './measure.ts';
+// Benchmark suites beyond loopback: host-local, bridge with host-local, the full chain through
+// cnitool, and 50 concurrent attachments. Ours and the Go reference run interleaved in one run,
+// each on its own bridge, subnet and data directory.
+import { execa } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, type Exec, type Row } from './measure.ts';
 
-export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {};
+const CNITOOL = resolve('.tools/bin/cnitool');
+type Who = 'ours' | 'ref';
+const DIRS: Record<Who, string> = { ours: OURS, ref: REF };
+// Distinct subnets per implementation: both may run side by side without touching each other.
+const NET_OCTET: Record<Who, number> = { ours: 61, ref: 62 };
+
+function tmp(label: string): string {
+  return mkdtempSync(join(tmpdir(), `cni-bench-${label}-`));
+}
+
+async function must(e: Exec): Promise<number> {
+  const o = await timeExec(e);
+  if (o.exitCode !== 0) throw new Error(`${e.bin} ${e.env.CNI_COMMAND} failed: ${o.stdout} ${o.stderr}`);
+  return o.ms;
+}
+
+/** ADD then DEL `RUNS` times for each implementation, alternating which goes first. */
+async function addDelPairs(op: string, rows: Row[], call: (who: Who, cmd: string, i: number) => Exec): Promise<void> {
+  const add: Record<Who, number[]> = { ours: [], ref: [] };
+  const del: Record<Who, number[]> = { ours: [], ref: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const who of (i % 2 ? ['ref', 'ours'] : ['ours', 'ref']) as Who[]) {
+      add[who].push(await must(call(who, 'ADD', i)));
+      del[who].push(await must(call(who, 'DEL', i)));
+    }
+  }
+  // Peak memory of one more ADD/DEL each (GNU time), outside the timed runs.
+  const rss: Record<Who, [number, number]> = { ours: [0, 0], ref: [0, 0] };
+  for (const who of ['ours', 'ref'] as Who[]) {
+    rss[who] = [await peakRssKiB(call(who, 'ADD', RUNS)), await peakRssKiB(call(who, 'DEL', RUNS))];
+  }
+  rows.push({ op: `${op} ADD`, ours: median(add.ours), ref: median(add.ref), oursRss: rss.ours[0], refRss: rss.ref[0], runs: RUNS });
+  rows.push({ op: `${op} DEL`, ours: median(del.ours), ref: median(del.ref), oursRss: rss.ours[1], refRss: rss.ref[1], runs: RUNS });
+}
+
+async function hostLocal(rows: Row[]): Promise<void> {
+  const data = tmp('hl');
+  try {
+    await addDelPairs('host-local', rows, (who, cmd, i) => ({
+      bin: `${DIRS[who]}/host-local`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-hl-${i}`, CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-hl-${who}`, type: 'bridge',
+        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.0.0/24`, dataDir: data } }),
+    }));
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+async function bridge(rows: Row[]): Promise<void> {
+  const data = tmp('br');
+  const ns = `${prefix}-br`;
+  const path = await netnsAdd(ns);
+  try {
+    await addDelPairs('bridge + host-local (ipMasq)', rows, (who, cmd, i) => ({
+      bin: `${DIRS[who]}/bridge`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-br-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-br-${who}`, type: 'bridge', bridge: `${prefix}${who[0]}br`,
+        isGateway: true, ipMasq: true,
+        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.1.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data } }),
+    }));
+  } finally {
+    await netnsDel(ns);
+    for (const who of ['ours', 'ref']) await execa('ip', ['link', 'del', `${prefix}${who[0]}br`], { reject: false });
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+/** A conflist directory with the full chain for one implementation. */
+function chainConf(who: Who, data: string): { dir: string; net: string } {
+  const dir = tmp(`conf-${who}`);
+  const net = `${prefix}-ch-${who}`;
+  writeFileSync(join(dir, `${net}.conflist`), JSON.stringify({
+    cniVersion: '1.0.0',
+    name: net,
+    plugins: [
+      { type: 'bridge', bridge: `${prefix}${who[0]}ch`, isGateway: true, ipMasq: true,
+        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.2.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data } },
+      { type: 'portmap', capabilities: { portMappings: true } },
+    ],
+  }));
+  return { dir, net };
+}
+
+function cnitoolExec(who: Who, conf: { dir: string; net: string }, verb: string, nsPath: string, hostPort: number): Exec {
+  return {
+    bin: CNITOOL,
+    env: {
+      ...env(verb.toUpperCase(), { NETCONFPATH: conf.dir, CNI_PATH: DIRS[who],
+        CAP_ARGS: JSON.stringify({ portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] }) }),
+    },
+  };
+}
+
+async function withCnitool(fn: (exec: (who: Who, verb: string, nsPath: string, port: number) => Exec, conf: Record<Who, { dir: string; net: string }>) => Promise<void>): Promise<void> {
+  const data = tmp('ch');
+  const conf = { ours: chainConf('ours', data), ref: chainConf('ref', data) };
+  try {
+    await fn((who, verb, nsPath, port) => {
+      const e = cnitoolExec(who, conf[who], verb, nsPath, port);
+      // cnitool takes the verb, network and namespace as arguments: wrap them into the exec.
+      return { ...e, bin: e.bin, args: [verb, conf[who].net, nsPath] } as Exec & { args: string[] };
+    }, conf);
+  } finally {
+    for (const c of Object.values(conf)) rmSync(c.dir, { recursive: true, force: true });
+    for (const who of ['ours', 'ref']) await execa('ip', ['link', 'del', `${prefix}${who[0]}ch`], { reject: false });
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+async function runCnitool(e: Exec & { args?: string[] }): Promise<number> {
+  const t0 = performance.now();
+  const r = await execa(e.bin, e.args ?? [], { env: e.env, extendEnv: false, reject: false });
+  if (r.exitCode !== 0) throw new Error(`cnitool ${(e.args ?? []).join(' ')} failed: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+async function chain(rows: Row[]): Promise<void> {
+  await withCnitool(async (exec) => {
+    const add: Record<Who, number[]> = { ours: [], ref: [] };
+    const del: Record<Who, number[]> = { ours: [], ref: [] };
+    for (let i = 0; i < RUNS; i++) {
+      for (const who of (i % 2 ? ['ref', 'ours'] : ['ours', 'ref']) as Who[]) {
+        const ns = `${prefix}-c${who[0]}${i}`;
+        const path = await netnsAdd(ns);
+        try {
+          add[who].push(await runCnitool(exec(who, 'add', path, 20000 + i)));
+          del[who].push(await runCnitool(exec(who, 'del', path, 20000 + i)));
+        } finally {
+          await netnsDel(ns);
+        }
+      }
+    }
+    rows.push({ op: 'chain bridge+host-local+portmap ADD (cnitool)', ours: median(add.ours), ref: median(add.ref), runs: RUNS });
+    rows.push({ op: 'chain bridge+host-local+portmap DEL (cnitool)', ours: median(del.ours), ref: median(del.ref), runs: RUNS });
+  });
+}
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+
+async function concurrent(rows: Row[]): Promise<void> {
+  await withCnitool(async (exec) => {
+    const wall: Record<Who, { add: number; del: number }> = { ours: { add: 0, del: 0 }, ref: { add: 0, del: 0 } };
+    for (const who of ['ours', 'ref'] as Who[]) {
+      const names = Array.from({ length: CONCURRENCY }, (_, i) => `${prefix}-p${who[0]}${i}`);
+      const paths = await Promise.all(names.map(netnsAdd));
+      try {
+        const run = async (verb: string) => {
+          const t0 = performance.now();
+          const outs = await Promise.all(paths.map(async (p, i) => {
+            const e = exec(who, verb, p, 21000 + i) as Exec & { args: string[] };
+            const r = await execa(e.bin, e.args, { env: e.env, extendEnv: false, reject: false });
+            return { code: r.exitCode, out: String(r.stdout), err: String(r.stderr) };
+          }));
+          const ms = performance.now() - t0;
+          const failed = outs.filter((o) => o.code !== 0);
+          if (failed.length) throw new Error(`${who} concurrent ${verb}: ${failed.length} failed, e.g. ${failed[0]!.err}`);
+          if (verb === 'add') {
+            const ips = outs.map((o) => (JSON.parse(o.out) as { ips: Array<{ address: string }> }).ips[0]!.address);
+            if (new Set(ips).size !== ips.length) throw new Error(`${who}: an address was handed out twice`);
+          }
+          return ms;
+        };
+        wall[who].add = await run('add');
+        wall[who].del = await run('del');
+      } finally {
+        await Promise.all(names.map(netnsDel));
+      }
+    }
+    rows.push({ op: `${CONCURRENCY} concurrent chain ADDs (wall)`, ours: wall.ours.add, ref: wall.ref.add, runs: 1 });
+    rows.push({ op: `${CONCURRENCY} concurrent chain DELs (wall)`, ours: wall.ours.del, ref: wall.ref.del, runs: 1 });
+  });
+}
+
+export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
+  'host-local': hostLocal,
+  bridge,
+  chain,
+  concurrent,
+};
