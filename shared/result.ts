@@ -83,6 +83,9 @@ export function isV4(addrOrCidr: string): boolean {
 function checkCidr(s: string, field: string): void {
   try {
     ipaddr.parseCIDR(s);
+    // As Go's ParseCIDR: no "1.2.3/24" or octal "010.0.0.1/8", which ipaddr.js reads as other addresses.
+    const a = s.slice(0, s.indexOf('/'));
+    if (!a.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(a)) throw new Error('not a dotted quad');
   } catch {
     throw new CniError(Code.DecodingFailure, `${field}: "${s}" is not a valid CIDR address`);
   }
@@ -166,7 +169,8 @@ export function formatResult(res: Result, version: string): Record<string, unkno
   const ips = res.ips ?? [];
   if (fam === '0.2') {
     // Only the first IPv4 and first IPv6 survive; routes go with the family of their dst.
-    const out: Record<string, unknown> = { cniVersion: version };
+    // An unversioned config is 0.1.0, and its result says so (as the Go plugins print it).
+    const out: Record<string, unknown> = { cniVersion: version === '' ? '0.1.0' : version };
     const v4 = ips.find((i) => isV4(i.address));
     const v6 = ips.find((i) => !isV4(i.address));
     if (!v4 && !v6) throw new CniError(Code.Internal, 'cannot convert: no valid IP addresses');
