@@ -37,6 +37,23 @@ function ioError(what: string, e: unknown): CniError {
   return new CniError(Code.IoFailure, `${what}: ${(e as Error).message}`);
 }
 
+/**
+ * mkdir -p. Not `mkdirSync(…, {recursive: true})`: Node's recursive mkdir spins forever on some
+ * paths it cannot create (e.g. under /proc, where mkdir says ENOENT for a parent that exists).
+ */
+function mkdirs(dir: string): void {
+  let path = '';
+  for (const part of dir.split('/')) {
+    if (part === '') continue;
+    path += `/${part}`;
+    try {
+      mkdirSync(path, { mode: 0o755 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 export class Store {
   readonly dir: string;
   private lock?: Lock;
@@ -50,7 +67,7 @@ export class Store {
   /** Create the directory (every verb does, as upstream) and take the lock, once per call. */
   async open(): Promise<void> {
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+      mkdirs(this.dir);
     } catch (e) {
       throw ioError(`failed to create data directory ${this.dir}`, e);
     }
@@ -163,6 +180,12 @@ export class Store {
       this.unlinkQuiet(tmp);
       throw ioError(`failed to record the last reserved address`, e);
     }
+  }
+
+  /** Put last_reserved_ip.<n> back as it was before a failed ADD (absent → removed). */
+  restoreLastReserved(setIdx: number, prev: Ip | undefined): void {
+    if (prev) this.writeLastReserved(prev.toString(), setIdx);
+    else this.unlinkQuiet(`${LAST_IP_PREFIX}${setIdx}`);
   }
 
   /** Remove a lease; missing is fine. */

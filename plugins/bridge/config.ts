@@ -90,8 +90,11 @@ export function parseMac(s: string, field: string): string {
 /** runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC=. */
 export function pickMac(raw: BridgeConfRaw, cniArgs: Map<string, string>): string | undefined {
   const rc = raw.runtimeConfig?.mac;
-  if (typeof rc === 'string' && rc !== '') return parseMac(rc, 'runtimeConfig.mac');
   const cni = (raw.args as { cni?: { mac?: unknown } } | undefined)?.cni?.mac;
+  // Go decodes both into a string field: any other JSON type fails the whole config.
+  if (rc != null && typeof rc !== 'string') throw invalidConfig('runtimeConfig.mac: must be a string');
+  if (cni != null && typeof cni !== 'string') throw invalidConfig('args.cni.mac: must be a string');
+  if (typeof rc === 'string' && rc !== '') return parseMac(rc, 'runtimeConfig.mac');
   if (typeof cni === 'string' && cni !== '') return parseMac(cni, 'args.cni.mac');
   const env = cniArgs.get('MAC');
   if (env !== undefined && env !== '') return parseMac(env, 'CNI_ARGS MAC');

@@ -70,7 +70,10 @@ const CONDITION_BAD = /[\x00-\x1f\x7f;#"'\\`]/;
 
 function checkHostIp(hostIP: string | undefined, i: number): void {
   if (hostIP === undefined || hostIP === '') return;
-  if (!ipaddr.isValid(hostIP) || hostIP.includes('%')) {
+  // Go's net.ParseIP: dotted quads only (ipaddr.js would also take "1.2.3" or octal "010.1.1.1"
+  // and map them to a different address), IPv6 without a zone.
+  const v4 = ipaddr.IPv4.isValidFourPartDecimal(hostIP);
+  if (!(v4 || (hostIP.includes(':') && ipaddr.IPv6.isValid(hostIP))) || hostIP.includes('%')) {
     throw invalidConfig(`runtimeConfig.portMappings[${i}].hostIP: invalid IP address "${hostIP}"`);
   }
 }

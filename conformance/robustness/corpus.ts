@@ -1,0 +1,309 @@
+// Generated corpus of malformed and hostile CNI inputs, one list per plugin and verb.
+//
+// Every case must make the plugin print a CNI error (code + msg) and exit non-zero, and change
+// nothing on the host. Cases are built by mutating one field of a valid base configuration (or
+// one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
+// everywhere it can reach a command line, a batch script, a ruleset or a path.
+
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback';
+export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
+
+export interface Context {
+  /** Valid network name (carries the run prefix). */
+  net: string;
+  /** Valid bridge name (carries the run prefix; never created by a valid case). */
+  bridge: string;
+  /** Private host-local dataDir. */
+  dataDir: string;
+  /** Container netns path (exists). */
+  netns: string;
+  /** Container ID (valid). */
+  cid: string;
+  /** 10.N.M. prefix of a /24 nobody else uses. */
+  v4: string;
+}
+
+export interface Case {
+  id: string;
+  plugin: PluginName;
+  verb: Verb;
+  /** CNI_* overrides; undefined removes the variable. */
+  env: { CNI_CONTAINERID?: string; CNI_NETNS?: string; CNI_IFNAME?: string; CNI_ARGS?: string; CNI_PATH?: string; CNI_COMMAND?: string };
+  /** Keys explicitly removed from the environment. */
+  unset?: string[];
+  stdin: string;
+  /** The error message must match (a person must be able to tell what to fix). */
+  msg: RegExp;
+}
+
+// ---------------------------------------------------------------- value pools
+
+const LONG = 'x'.repeat(4096);
+const HUGE = 'y'.repeat(1 << 20);
+
+/** Strings that must never reach a command, batch line, ruleset or path unvalidated. */
+export const HOSTILE_STRINGS: string[] = [
+  'a b', 'a\tb', 'a\nb', 'a\rb', 'a/b', '../..', '..', '.', 'a"b', "a'b", 'a\\b', 'a;b', 'a|b', 'a&b',
+  '$(id)', '`id`', 'a#b', 'a{b}', 'a*', 'a?', 'a\u0000b', '-F', '--help', ' a', 'a ', 'a\u007fb',
+  'x'.repeat(16), LONG, 'é'.repeat(8), 'a,b', 'a=b', '\u202e', 'a:b',
+];
+/** The same, minus NUL (execve cannot carry it in an environment variable). */
+const HOSTILE_ENV = HOSTILE_STRINGS.filter((s) => !s.includes('\u0000') && s !== LONG);
+
+const BAD_CIDRS = ['', 'x', '10.0.0.0/33', '300.1.1.1/24', '10.0.0.1', '10.0.0.0/24\n', '10.0.0.0/-1', 'fd00::/129',
+  '10.0.0.0 /24', '10.0.0.0/24;x', '::ffff:10.0.0.0/200', '1.2.3.4/32/1'];
+const BAD_IPS = ['x', '10.0.0.256', '10.0.0.1/24', '10.0.0.1\n', '10.0.0.1;x', 'fe80::1%eth0', '1.2.3', '$(id)', ''];
+const BAD_INTS = [-1, 1e10, 2 ** 53, 1.5, '80', true, null, [], {}, 'NaN', 1e308];
+const BAD_TYPES: unknown[] = [42, true, [], {}, 'str'];
+
+// ---------------------------------------------------------------- base configs
+
+function ipam(c: Context, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'host-local', dataDir: c.dataDir, ranges: [[{ subnet: `${c.v4}0/24` }]], ...extra };
+}
+
+export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
+  switch (p) {
+    case 'loopback':
+      return { cniVersion: '1.1.0', name: c.net, type: 'loopback' };
+    case 'host-local':
+      return { cniVersion: '1.1.0', name: c.net, type: 'bridge', ipam: ipam(c) };
+    case 'bridge':
+      return { cniVersion: '1.1.0', name: c.net, type: 'bridge', bridge: c.bridge, isGateway: true, ipMasq: true, ipam: ipam(c) };
+    case 'portmap':
+      return {
+        cniVersion: '1.1.0', name: c.net, type: 'portmap', capabilities: { portMappings: true },
+        runtimeConfig: { portMappings: [{ hostPort: 18080, containerPort: 80, protocol: 'tcp' }] },
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: 'eth0', sandbox: c.netns }],
+          ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 0 }],
+        },
+      };
+  }
+}
+
+/** Set a dotted path ("ipam.ranges", "runtimeConfig.portMappings.0.hostPort"); undefined deletes. */
+function withPath(o: Record<string, unknown>, path: string, v: unknown): Record<string, unknown> {
+  const copy = structuredClone(o);
+  const keys = path.split('.');
+  let cur: any = copy;
+  for (const k of keys.slice(0, -1)) cur = cur[k] ??= {};
+  const last = keys[keys.length - 1]!;
+  if (v === undefined) delete cur[last];
+  else cur[last] = v;
+  return copy;
+}
+
+// ---------------------------------------------------------------- generation
+
+const VERBS: Record<PluginName, Verb[]> = {
+  loopback: ['ADD', 'DEL', 'CHECK'],
+  'host-local': ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  bridge: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+};
+
+/** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
+const ATTACH: Verb[] = ['ADD', 'DEL', 'CHECK'];
+
+interface Mutation {
+  what: string;
+  verbs: Verb[];
+  conf?: (base: Record<string, unknown>) => Record<string, unknown> | string;
+  env?: Case['env'];
+  unset?: string[];
+  msg: RegExp;
+}
+
+const show = (v: unknown) => {
+  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return s.length > 24 ? `${s.slice(0, 20)}…(${s.length})` : s;
+};
+
+function generic(p: PluginName, c: Context): Mutation[] {
+  const all = VERBS[p];
+  const m: Mutation[] = [];
+  // Not JSON / not an object.
+  for (const text of ['', '{', '[]', 'null', '42', '"s"', "{'a':1}", '{"name":"n"} x', '['.repeat(100_000), '\ufeff{}', '{"a":1,}']) {
+    m.push({ what: `stdin ${show(text)}`, verbs: all, conf: () => text, msg: /unmarshal|JSON|object|config|name/i });
+  }
+  m.push({ what: 'stdin 1MB name', verbs: all, conf: (b) => JSON.stringify({ ...b, name: `${HUGE}/` }), msg: /name/i });
+  m.push({ what: 'stdin 1MB junk + no name', verbs: all, conf: (b) => ({ ...withPath(b, 'name', undefined), junk: HUGE }), msg: /name/i });
+  for (const v of ['9.9.9', 'abc', '1.0.0\n', '0.0.1', '1.1.0;x', '']) {
+    // '' means 0.1.0, which STATUS/GC refuse; ADD at 0.1.0 is valid so only check the verbs that need ≥1.1.
+    const verbs = v === '' ? all.filter((x) => x === 'STATUS' || x === 'GC') : all;
+    m.push({ what: `cniVersion ${show(v)}`, verbs, conf: (b) => ({ ...b, cniVersion: v }), msg: /version/i });
+  }
+  for (const v of BAD_TYPES.filter((x) => typeof x !== 'string')) {
+    m.push({ what: `cniVersion type ${show(v)}`, verbs: all, conf: (b) => ({ ...b, cniVersion: v }), msg: /cniVersion/i });
+  }
+  m.push({ what: 'name missing', verbs: all, conf: (b) => withPath(b, 'name', undefined), msg: /name/i });
+  for (const v of [...HOSTILE_STRINGS.filter((s) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s)), 42, [], {}, true]) {
+    m.push({ what: `name ${show(v)}`, verbs: all, conf: (b) => ({ ...b, name: v }), msg: /name/i });
+  }
+  // Environment.
+  m.push({ what: 'CNI_COMMAND bogus', verbs: ['BOGUS'], msg: /CNI_COMMAND/ });
+  m.push({ what: 'CNI_COMMAND lowercase', verbs: ['BOGUS'], env: { CNI_COMMAND: 'add' }, msg: /CNI_COMMAND/ });
+  for (const k of ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_NETNS'] as const) {
+    const verbs = k === 'CNI_NETNS' ? ['ADD', 'CHECK'] as Verb[] : ATTACH.filter((v) => all.includes(v));
+    m.push({ what: `${k} unset`, verbs, unset: [k], msg: new RegExp(k) });
+  }
+  for (const v of HOSTILE_ENV.filter((s) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s))) {
+    m.push({ what: `CNI_CONTAINERID ${show(v)}`, verbs: ATTACH, env: { CNI_CONTAINERID: v }, msg: /container ?ID|CNI_CONTAINERID/i });
+  }
+  for (const v of HOSTILE_ENV.filter((s) => !/^[^\s/:"'\\#;{}$`*?\x00-\x1f\x7f]{1,15}$/.test(s) || s === '.' || s === '..')) {
+    m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
+  }
+  // Only bridge and loopback enter the namespace; host-local and portmap never look at it (as Go's).
+  for (const v of p === 'bridge' || p === 'loopback' ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net'] : []) {
+    m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
+  }
+  for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
+    if (p === 'loopback' || p === 'portmap') continue; // they ignore CNI_ARGS entirely, as Go's do
+    m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
+  }
+  return m;
+}
+
+function ipamMutations(prefix: string, verbs: Verb[]): Array<[string, unknown, RegExp]> {
+  void verbs;
+  const out: Array<[string, unknown, RegExp]> = [];
+  out.push([`${prefix}ranges`, undefined, /range|subnet/i]);
+  for (const v of [[], [[]], 'x', 42, [['x']], [{}], [[{}]], [[{ subnet: 42 }]]]) out.push([`${prefix}ranges`, v, /range|subnet/i]);
+  for (const s of BAD_CIDRS) out.push([`${prefix}ranges`, [[{ subnet: s }]], /subnet|CIDR|range|address/i]);
+  out.push([`${prefix}ranges`, [[{ subnet: '10.166.250.0/32' }]], /subnet|range|small|address/i]);
+  for (const ip of BAD_IPS.filter((x) => x !== '')) {
+    out.push([`${prefix}ranges`, [[{ subnet: '10.166.251.0/24', rangeStart: ip }]], /rangeStart|range|address|IP/i]);
+    out.push([`${prefix}ranges`, [[{ subnet: '10.166.251.0/24', gateway: ip }]], /gateway|address|IP/i]);
+  }
+  out.push([`${prefix}ranges`, [[{ subnet: '10.166.251.0/24', rangeStart: '10.166.252.5' }]], /rangeStart|range|subnet/i]);
+  out.push([`${prefix}ranges`, [[{ subnet: '10.166.251.0/24', rangeStart: '10.166.251.9', rangeEnd: '10.166.251.3' }]], /range/i]);
+  out.push([`${prefix}ranges`, [[{ subnet: '10.166.251.0/24' }, { subnet: '10.166.251.128/25' }]], /overlap|range/i]);
+  out.push([`${prefix}ranges`, [[{ subnet: '10.166.251.0/24' }], [{ subnet: '10.166.251.0/24' }]], /overlap|range/i]);
+  out.push([`${prefix}ranges`, [[{ subnet: '10.166.251.0/24' }, { subnet: 'fd00:166::/64' }]], /famil|range/i]);
+  for (const d of ['relative/dir', '/tmp/../etc/cni-ts-evil', '/tmp/a\nb', 42, '/tmp/a\u0000b']) {
+    out.push([`${prefix}dataDir`, d, /dataDir|directory|path|mkdir|dir/i]);
+  }
+  // Well-formed but unusable (GC treats "nothing there" as nothing to collect, so not for GC).
+  for (const d of ['/proc/cni-ts-x', '/dev/null/x']) out.push([`${prefix}dataDir!`, d, /dataDir|directory|path|mkdir|dir/i]);
+  for (const r of ['x', [{ dst: 'x' }], [{ dst: '10.0.0.0/8', gw: 'bogus' }], [{}], [42]]) out.push([`${prefix}routes`, r, /route|dst|gw|address|CIDR/i]);
+  out.push(['dns', 42, /dns/i]);
+  out.push(['dns', { nameservers: 'x' }, /nameservers|dns/i]);
+  out.push([`${prefix}resolvConf`, '/nonexistent/resolv.conf', /resolv/i]);
+  // Requested addresses: runtimeConfig.ips / args.cni.ips (ipam.ips is not a key, as in Go).
+  for (const v of [['x'], ['10.99.0.1/24'], [42], 'x', ['1.2.3/24'], ['010.166.1.5/24']]) {
+    out.push(['runtimeConfig.ips', v, /ips|IP|address|range|CIDR/i]);
+    out.push(['args', { cni: { ips: v } }, /ips|IP|address|range|CIDR/i]);
+  }
+  return out;
+}
+
+function specific(p: PluginName, c: Context): Mutation[] {
+  const m: Mutation[] = [];
+  const attach = ATTACH;
+  const add = ['ADD'] as Verb[];
+  const field = (path: string, v: unknown, msg: RegExp, verbs: Verb[] = attach) =>
+    m.push({ what: `${path} ${show(v)}`, verbs, conf: (b) => withPath(b, path, v), msg });
+  if (p === 'host-local' || p === 'bridge') {
+    for (const [path, v, msg] of ipamMutations('ipam.', attach)) {
+      // dataDir and ranges are read by every verb; routes/dns/ips only matter for ADD.
+      const all: Verb[] = path.endsWith('!') ? ['ADD', 'DEL', 'CHECK'] : ['ADD', 'DEL', 'CHECK', 'GC'];
+      const verbs = /ranges|dataDir/.test(path) ? (p === 'host-local' ? all : add) : add;
+      field(path.replace(/!$/, ''), v, msg, verbs);
+    }
+    field('ipam', 'x', /ipam/i, add);
+    field('ipam', 42, /ipam/i, add);
+    field('ipam.type', 42, /type/i, add);
+  }
+  if (p === 'bridge') {
+    // Only names the kernel or our batch/ruleset validation refuses ("a|b" is a fine Linux name).
+    const badIfname = (s: string) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 15 || /[\s/:"'\\#;{}$`*?\x00-\x1f\x7f]/.test(s);
+    for (const v of [...HOSTILE_STRINGS.filter(badIfname), 42, [], {}]) {
+      field('bridge', v, /bridge/i, ['ADD', 'DEL', 'CHECK']);
+    }
+    for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', 'cni-ts-missing-ipam', '..', 'a/b', 'a\u0000b']) field('ipam.type', v, /ipam|plugin|type|find|not found/i, add);
+    for (const v of [-1, 1e9, 65536 * 4, 'x', 1.5]) field('mtu', v, /mtu/i, add);
+    for (const v of [-1, 4095, 5000, 'x', 1.5]) field('vlan', v, /vlan/i, add);
+    for (const v of [[{ id: 0 }], [{ id: 4095 }], [{ minID: 5, maxID: 1 }], [{ minID: 5 }], 'x', [{ id: 'x' }]]) field('vlanTrunk', v, /vlan|trunk|ID/i, add);
+    for (const v of ['bogus', 'iptables;x', 'nftables\n', 42]) field('ipMasqBackend', v, /ipMasqBackend|backend/i, add);
+    for (const k of ['isGateway', 'isDefaultGateway', 'ipMasq', 'hairpinMode', 'promiscMode', 'forceAddress', 'macspoofchk', 'enabledad', 'disableContainerInterface', 'portIsolation']) {
+      field(k, 'yes', new RegExp(k, 'i'), add);
+    }
+    for (const v of ['zz:zz:zz:zz:zz:zz', 'aa:bb', 'aa:bb:cc:dd:ee:ff\n', '$(id)', 42, '01:00:5e:00:00:01']) {
+      field('runtimeConfig', { mac: v }, /mac|MAC/i, add);
+      field('args', { cni: { mac: v } }, /mac|MAC/i, add);
+    }
+    m.push({ what: 'CNI_ARGS MAC=garbage', verbs: add, env: { CNI_ARGS: 'MAC=garbage' }, msg: /mac|MAC/i });
+    m.push({
+      what: 'extra fields + missing ipam ranges',
+      verbs: add,
+      conf: (b) => ({ ...withPath(b, 'ipam.ranges', undefined), extra: { deep: [1, 2, { x: '$(id)' }] }, __proto__x: 1, constructor: 'x' }),
+      msg: /range|subnet/i,
+    });
+    m.push({ what: 'CNI_PATH without host-local', verbs: add, env: { CNI_PATH: '/nonexistent' }, msg: /host-local|plugin|find/i });
+  }
+  if (p === 'portmap') {
+    const pm = 'runtimeConfig.portMappings.0';
+    for (const k of ['hostPort', 'containerPort']) {
+      for (const v of [0, -1, 65536, ...BAD_INTS]) {
+        if (v === null) continue; // null = unset = 0, covered by 0
+        field(`${pm}.${k}`, v, /port/i, add);
+      }
+    }
+    for (const v of ['icmp', 'tcp;x', 'tcp\n', 'tcp udp', '$(id)', 42, 'all', '-j']) field(`${pm}.protocol`, v, /protocol/i, add);
+    for (const v of [...BAD_IPS.filter((x) => x !== ''), '1.2.3.4; flush ruleset', '1.2.3.4 }', 42]) field(`${pm}.hostIP`, v, /hostIP|IP|address/i, add);
+    for (const v of ['a b', 'a\nb', 'x'.repeat(40), 'a;b', '"x"', '$(id)', 42, '-F', '--flush', '-j', '']) {
+      field('externalSetMarkChain', v, /externalSetMarkChain|chain/i, add);
+    }
+    for (const v of [['-s 1.2.3.4\n-F'], ['"'], [';'], ['-m comment --comment "x'], ['-s 1.2.3.4 #'], [''], 'x', [42], ['a\u0000b'], ['`id`'], ['-j ACCEPT\nCOMMIT']]) {
+      field('conditionsV4', v, /conditionsV4|condition/i, add);
+    }
+    // nft conditions: a token can never end the statement (no ';' or newline), so a stray brace
+    // can only make the one `nft -f` transaction fail as a whole.
+    for (const v of [['ip saddr 1.2.3.4 }'], ['} flush ruleset'], ['ip saddr 1.2.3.4 ; flush ruleset'], ['{'], ['ip6 saddr ::1\ncounter']]) {
+      field('conditionsV4', v, /conditionsV4|condition|nft|syntax/i, add);
+    }
+    for (const v of [32, -1, '13', 1.5]) field('markMasqBit', v, /markMasqBit|MasqMarkBit|mask|bit/i, add);
+    for (const v of ['bogus', 'iptables\n', 42]) field('backend', v, /backend/i, add);
+    for (const v of ['yes', 1]) field('snat', v, /snat/i, add);
+    field('prevResult', undefined, /prevResult|chained|chain/i, ['ADD', 'CHECK']);
+    for (const v of ['x', 42, { ips: 'x' }, { cniVersion: '1.1.0', ips: [{ address: 'bogus' }] }, { cniVersion: '1.1.0', ips: [{ address: '10.0.0.1' }] },
+      { cniVersion: '9.9.9', ips: [] }]) {
+      field('prevResult', v, /prevResult|result|address|IP|version|unmarshal|decod/i, ['ADD', 'CHECK']);
+    }
+    field('runtimeConfig.portMappings', 'x', /portMappings|runtimeConfig/i, add);
+    field('runtimeConfig', [], /runtimeConfig/i, add);
+  }
+  return m;
+}
+
+export function generateCorpus(plugins: readonly PluginName[], ctx: (p: PluginName) => Context): Case[] {
+  const cases: Case[] = [];
+  for (const p of plugins) {
+    const c = ctx(p);
+    const base = baseConf(p, c);
+    for (const mut of [...generic(p, c), ...specific(p, c)]) {
+      for (const verb of mut.verbs) {
+        if (verb !== 'BOGUS' && !VERBS[p].includes(verb)) continue;
+        const conf = mut.conf ? mut.conf(base) : base;
+        const attach = ATTACH.includes(verb) || verb === 'BOGUS';
+        cases.push({
+          id: `${p} ${verb} ${mut.what}`,
+          plugin: p,
+          verb,
+          env: {
+            CNI_COMMAND: verb === 'BOGUS' ? 'BOGUS' : verb,
+            ...(attach ? { CNI_CONTAINERID: c.cid, CNI_IFNAME: 'eth0' } : {}),
+            ...(verb === 'ADD' || verb === 'CHECK' || verb === 'BOGUS' ? { CNI_NETNS: c.netns } : {}),
+            ...mut.env,
+          },
+          ...(mut.unset ? { unset: mut.unset } : {}),
+          stdin: typeof conf === 'string' ? conf : JSON.stringify(conf),
+          msg: mut.msg,
+        });
+      }
+    }
+  }
+  return cases;
+}

@@ -1,0 +1,242 @@
+// Faults: plugins SIGKILLed mid-ADD, a failing or exhausted IPAM, a vanished namespace, a bridge
+// deleted under a running container, a full or read-only data directory, and concurrent ADD/DEL
+// on a bridge that does not exist yet. Each must end in clear errors and no partial state.
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  baseEnv, bridgeName, containerId, createNetns, deleteNetns, diffHostState, exclusiveHost, haveOurBin, ipamDataDir,
+  links, makeTempDir, mixedCniPath, netName, onCleanup, ourBin, run, snapshotHost, OUR_BIN_DIR, type HostSnapshot,
+} from '../lib/index.ts';
+import { useCleanup } from '../lib/hooks.ts';
+import {
+  addChain, bridgeConf, call, delChain, leases, portmapConf, waitProcsGone, type Container, type Net,
+} from './chain.ts';
+import { SCALE, report } from './scale.ts';
+import { foreignLinks } from './runner.ts';
+
+const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
+let port = 28_100 + randomInt(0, 800) * 10;
+const nextPort = () => port++;
+
+async function newNet(subnet: string, extra: Partial<Net> = {}): Promise<Net> {
+  return { name: netName(), bridge: bridgeName(), dataDir: await ipamDataDir(), subnet, ...extra };
+}
+async function newCtr(): Promise<Container> {
+  return { id: containerId(), netns: (await createNetns()).path, hostPort: nextPort() };
+}
+const nsName = (c: Container) => c.netns.replace(/^.*\//, '');
+
+/** Host + container-namespace state (the bridge itself is shared infrastructure, made by warm-up). */
+async function snap(n: Net, c?: Container): Promise<HostSnapshot[]> {
+  const out = [await snapshotHost({ dirs: [n.dataDir] })];
+  if (c) out.push(await snapshotHost({ netns: nsName(c) }));
+  return out;
+}
+// IPv6 link-local addresses (and their local/anycast routes) come and go with carrier, by the
+// kernel's addrconf, asynchronously: never plugin state.
+const linkLocal = (sec: string, e: string) => sec === 'routes' && /"dst":"fe80:/.test(e);
+const lockOrCursor = (n: Net) => (sec: string, e: string) => linkLocal(sec, e) ||
+  (sec === 'files' && (e.endsWith('/lock') || e.includes('/last_reserved_ip.') || e === `${n.dataDir}/${n.name}`));
+function diff(n: Net, a: HostSnapshot[], b: HostSnapshot[]): string[] {
+  // last_reserved_ip moves with every successful ADD: only leases are state a DEL must undo. The
+  // bridge's carrier (and with it route flags, link-local routes) follows its ports asynchronously:
+  // compare its non-link-local addresses instead of its link state.
+  const brAddrs = (s: HostSnapshot) => JSON.stringify((s.addrs[n.bridge] ?? []).filter((x) => !x.includes('fe80:')));
+  const out = a.flatMap((s, i) =>
+    diffHostState(s, b[i]!, { ignore: lockOrCursor(n), ignoreLink: (l) => (i === 0 && l === n.bridge) || foreignLinks(s, b[i]!)(l) }).map((d) => (i ? `netns ${d}` : d)));
+  if (brAddrs(a[0]!) !== brAddrs(b[0]!)) out.push(`addrs of ${n.bridge}: ${brAddrs(a[0]!)} => ${brAddrs(b[0]!)}`);
+  return out;
+}
+
+/** One ADD+DEL so the bridge, shared chains and tables exist before the before-snapshots. */
+async function warmUp(n: Net): Promise<void> {
+  const c = await newCtr();
+  const r = await addChain(n, c);
+  await delChain(n, c, r);
+  await deleteNetns(nsName(c));
+}
+
+describe.skipIf(!ok)('robustness: faults', () => {
+  useCleanup({ scope: 'all' });
+
+  it('SIGKILL at a random point of ADD, then DEL cleans up and ADD works again', { timeout: 600_000 }, async () => {
+    const n = await newNet('10.166.2.0/24');
+    await warmUp(n);
+    const victims = ['bridge', 'portmap', 'host-local'] as const;
+    const problems: string[] = [];
+    let killed = 0;
+    for (let t = 0; t < SCALE.killTrials; t++) {
+      const c = await newCtr();
+      const victim = victims[t % victims.length]!;
+      const delay = randomInt(0, 151);
+      await exclusiveHost(async () => {
+        const before = await snap(n, c);
+        let prev: unknown;
+        if (victim === 'portmap') {
+          const br = await call('bridge', 'ADD', n, c, bridgeConf(n));
+          if (br.code !== 0) throw new Error(`bridge ADD: ${br.stdout}`);
+          prev = br.json;
+        }
+        const env = {
+          ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: c.id, CNI_NETNS: c.netns, CNI_IFNAME: 'eth0', CNI_PATH: OUR_BIN_DIR,
+        };
+        const conf = victim === 'portmap' ? portmapConf(n, c, prev) : bridgeConf(n);
+        const child = execa(ourBin(victim), [], { env, extendEnv: false, input: JSON.stringify(conf), reject: false });
+        const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+        const r = await child;
+        clearTimeout(timer);
+        if (r.signal === 'SIGKILL') killed++;
+        await waitProcsGone(c.id); // the killed plugin's children (IPAM, ip, iptables) finish on their own
+        // The runtime saw a failed ADD and has no result: DEL without prevResult.
+        try {
+          await delChain(n, c, undefined);
+        } catch (e) {
+          problems.push(`trial ${t} (${victim} killed after ${delay} ms): ${(e as Error).message}`);
+        }
+        const d = diff(n, before, await snap(n, c));
+        if (d.length) problems.push(`trial ${t} (${victim} killed after ${delay} ms) left: ${d.join('; ').slice(0, 800)}`);
+      });
+      await deleteNetns(nsName(c));
+    }
+    // The network still works for a new container.
+    const c = await newCtr();
+    const res = await addChain(n, c);
+    expect(res.ips?.[0]?.address).toMatch(/^10\.166\.2\./);
+    await delChain(n, c, res);
+    expect(await leases(n)).toEqual([]);
+    report('SIGKILL trials', `${SCALE.killTrials} (${killed} actually killed mid-run)`);
+    expect(problems).toEqual([]);
+  });
+
+  it('a failing IPAM plugin: its error is passed on and nothing is left', async () => {
+    const dir = await makeTempDir('failipam');
+    const script = `${dir}/failipam`;
+    await writeFile(script, '#!/bin/sh\ncat >/dev/null\necho \'{"cniVersion":"1.1.0","code":11,"msg":"ipam says no: pool offline"}\'\nexit 1\n');
+    await chmod(script, 0o755);
+    const cniPath = await mixedCniPath({ bridge: 'ours', 'host-local': 'ours', portmap: 'ours', loopback: 'ours', failipam: script });
+    const good = await newNet('10.166.5.0/24', { cniPath });
+    await warmUp(good);
+    const bad: Net = { ...good, ipamType: 'failipam' };
+    const c = await newCtr();
+    await exclusiveHost(async () => {
+      const before = await snap(good, c);
+      const r = await call('bridge', 'ADD', bad, c, bridgeConf(bad));
+      expect(r.code).not.toBe(0);
+      expect(r.json).toMatchObject({ code: 11, msg: expect.stringContaining('pool offline') });
+      expect(diff(good, before, await snap(good, c))).toEqual([]);
+    });
+  });
+
+  it('an exhausted range: a clear error, the earlier lease intact, nothing else left', async () => {
+    const n = await newNet('10.166.6.0/24', { range: { rangeStart: '10.166.6.10', rangeEnd: '10.166.6.10' } });
+    const c1 = await newCtr();
+    const r1 = await addChain(n, c1);
+    const c2 = await newCtr();
+    await exclusiveHost(async () => {
+      const before = await snap(n, c2);
+      const r = await call('bridge', 'ADD', n, c2, bridgeConf(n));
+      expect(r.code).not.toBe(0);
+      expect(r.json?.msg).toMatch(/no IP addresses available|exhausted|available/i);
+      expect(diff(n, before, await snap(n, c2))).toEqual([]);
+    });
+    await delChain(n, c1, r1);
+    expect(await leases(n)).toEqual([]);
+  });
+
+  it('a vanished namespace: ADD fails naming it; DEL of a container whose netns is gone succeeds and cleans up', async () => {
+    const n = await newNet('10.166.7.0/24');
+    await warmUp(n);
+    const gone = await newCtr();
+    await deleteNetns(nsName(gone));
+    await exclusiveHost(async () => {
+      const before = await snap(n);
+      const r = await call('bridge', 'ADD', n, gone, bridgeConf(n));
+      expect(r.code).not.toBe(0);
+      expect(r.json?.msg).toMatch(/netns|namespace/i);
+      const lo = await call('loopback', 'ADD', n, gone, { cniVersion: '1.1.0', name: n.name, type: 'loopback' }, 'lo');
+      expect(lo.code).not.toBe(0);
+      expect(diff(n, before, await snap(n))).toEqual([]);
+    });
+    const c = await newCtr();
+    await exclusiveHost(async () => {
+      const before = await snap(n);
+      const res = await addChain(n, c);
+      await deleteNetns(nsName(c)); // the runtime lost the namespace
+      await delChain(n, c, res);
+      expect(diff(n, before, await snap(n))).toEqual([]);
+    });
+  });
+
+  it('the bridge deleted under a running container: CHECK says so, DEL cleans up, ADD recreates it', async () => {
+    const n = await newNet('10.166.8.0/24');
+    const c = await newCtr();
+    const res = await addChain(n, c);
+    await run('ip', ['link', 'del', n.bridge]);
+    const chk = await call('bridge', 'CHECK', n, c, { ...bridgeConf(n), prevResult: res });
+    expect(chk.code).not.toBe(0);
+    expect(chk.json?.msg).toMatch(new RegExp(`${n.bridge}|bridge|not found|master`, 'i'));
+    await delChain(n, c, res);
+    expect(await leases(n)).toEqual([]);
+    const c2 = await newCtr();
+    const res2 = await addChain(n, c2);
+    expect((await links()).some((l) => l.ifname === n.bridge)).toBe(true);
+    await delChain(n, c2, res2);
+    expect(await leases(n)).toEqual([]);
+  });
+
+  for (const kind of ['full', 'read-only'] as const) {
+    it(`a ${kind} data directory: a clear error and no partial state`, async () => {
+      const mnt = await makeTempDir(`mnt-${kind}`);
+      const n = await newNet(kind === 'full' ? '10.166.9.0/24' : '10.166.10.0/24', { dataDir: mnt });
+      await warmUp(n); // on the plain dir: bridge, chains, lease dir and lock exist
+      const opts = kind === 'full' ? ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', mnt] : ['--bind', mnt, mnt];
+      const m = await run('mount', opts);
+      expect(m.code, m.stderr).toBe(0);
+      onCleanup(() => run('umount', ['-l', mnt]));
+      if (kind === 'full') {
+        await mkdir(`${mnt}/${n.name}`);
+        await writeFile(`${mnt}/${n.name}/lock`, '');
+        await run('dd', ['if=/dev/zero', `of=${mnt}/filler`, 'bs=1k', 'count=64']); // fails at ENOSPC: that's the point
+      } else {
+        expect((await run('mount', ['-o', 'remount,bind,ro', mnt])).code).toBe(0);
+      }
+      const c = await newCtr();
+      await exclusiveHost(async () => {
+        const before = await snap(n, c);
+        const r = await call('bridge', 'ADD', n, c, bridgeConf(n));
+        expect(r.code).not.toBe(0);
+        expect(r.json?.msg).toMatch(kind === 'full' ? /space|ENOSPC|reserve|write/i : /read-only|EROFS|permission|reserve|lock|data directory/i);
+        expect(diff(n, before, await snap(n, c)), `bridge ${n.bridge}`).toEqual([]);
+      });
+      await run('umount', ['-l', mnt]);
+    });
+  }
+
+  it('concurrent ADD and DEL from many processes on a bridge not yet created: no error, no address twice', { timeout: 300_000 }, async () => {
+    const n = await newNet('10.166.3.0/24');
+    const N = SCALE.concurrent;
+    const first = await Promise.all(Array.from({ length: N }, newCtr));
+    const firstRes = await Promise.all(first.map((c) => addChain(n, c)));
+    const addrs = firstRes.map((r) => r.ips[0].address as string);
+    expect(new Set(addrs).size).toBe(N);
+    // Half go away while as many new ones arrive.
+    const second = await Promise.all(Array.from({ length: N / 2 }, newCtr));
+    const [, secondRes] = await Promise.all([
+      Promise.all(first.slice(0, N / 2).map((c, i) => delChain(n, c, firstRes[i]))),
+      Promise.all(second.map((c) => addChain(n, c))),
+    ]);
+    const live = [...addrs.slice(N / 2), ...secondRes.map((r) => r.ips[0].address as string)];
+    expect(new Set(live).size).toBe(live.length);
+    expect((await leases(n)).length).toBe(live.length);
+    await Promise.all([
+      ...first.slice(N / 2).map((c, i) => delChain(n, c, firstRes[N / 2 + i])),
+      ...second.map((c, i) => delChain(n, c, secondRes[i])),
+    ]);
+    expect(await leases(n)).toEqual([]);
+    const ports = (await links()).filter((l) => l.master === n.bridge);
+    expect(ports.map((l) => l.ifname)).toEqual([]);
+    report('concurrent ADD/DEL processes', `${N + N / 2} ADD + ${N + N / 2} DEL`);
+  });
+});

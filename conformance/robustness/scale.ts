@@ -1,0 +1,28 @@
+import { appendFileSync } from 'node:fs';
+
+// Short form (inside `npm test`) vs full form (`npm run soak`, SOAK=full): the same suites with
+// counts scaled. Keep the short form well under 3 minutes on 2 shared cores.
+export const FULL = process.env.SOAK === 'full';
+
+export const SCALE = {
+  /** Bad-input corpus: full = every case; short = every 3rd ADD case and every 8th of the rest. */
+  corpusSample: FULL ? 1 : 8,
+  corpusSampleAdd: FULL ? 1 : 3,
+  /** Cases per before/after snapshot pair. */
+  batch: 60,
+  /** SIGKILL-during-ADD trials. */
+  killTrials: FULL ? 60 : 12,
+  /** Concurrent ADD/DEL processes on a fresh bridge. */
+  concurrent: FULL ? 24 : 10,
+  /** ADD/CHECK/DEL cycles and their parallelism. */
+  cycles: FULL ? 1000 : 100,
+  parallel: 8,
+};
+
+/** Totals printed in the final summary (each suite adds its own). */
+export function report(what: string, n: number | string): void {
+  const line = `[robustness] ${what}: ${n}`;
+  console.log(line);
+  // soak.ts collects every file's lines for one final summary.
+  if (process.env.ROBUSTNESS_SUMMARY) appendFileSync(process.env.ROBUSTNESS_SUMMARY, `${line}\n`);
+}
