@@ -24,11 +24,8 @@ export async function add(ctx: Ctx): Promise<Result> {
 export function allocate(store: Store, ranges: RangeSet[], requested: Ip[], id: string, ifname: string): IpConfig[] {
   store.scan({ cleanTemp: true });
   const made: string[] = [];
-  // A failed ADD leaves nothing behind, not even a moved round-robin cursor.
-  const lastBefore = ranges.map((_, idx) => store.lastReserved(idx));
   const rollback = () => {
     for (const name of made) store.release(name);
-    if (made.length) lastBefore.forEach((ip, idx) => store.restoreLastReserved(idx, ip));
   };
   const heldBy = store.ownedAny(id, ifname).map((l) => l.ip);
   const out: IpConfig[] = [];

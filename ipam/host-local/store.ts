@@ -182,12 +182,6 @@ export class Store {
     }
   }
 
-  /** Put last_reserved_ip.<n> back as it was before a failed ADD (absent → removed). */
-  restoreLastReserved(setIdx: number, prev: Ip | undefined): void {
-    if (prev) this.writeLastReserved(prev.toString(), setIdx);
-    else this.unlinkQuiet(`${LAST_IP_PREFIX}${setIdx}`);
-  }
-
   /** Remove a lease; missing is fine. */
   release(name: string): void {
     try {
