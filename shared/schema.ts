@@ -2,6 +2,10 @@
 import * as z from 'zod';
 import { CniError, Code } from './errors.ts';
 
+// zod compiles a fast path (new Function) for each object schema on its first parse; a plugin
+// process parses each schema about once, so the compilation is pure start-up cost.
+z.config({ jitless: true });
+
 /**
  * Go's encoding/json matches object keys to struct fields without regard to case (an exact match
  * wins) and treats `null` as "leave unset"; runtimes rely on both (containerd sends `HostPort`).
