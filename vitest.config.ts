@@ -30,6 +30,8 @@ export default defineConfig({
           maxWorkers: 2,
           // Registers a file-level cleanup safety net (conformance/lib/setup.ts).
           setupFiles: ["conformance/lib/setup.ts"],
+          // Once per run: shared firewall scaffolding the run created is removed at the end.
+          globalSetup: ["conformance/lib/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { captureScaffold, removeNewScaffold } from '../lib/scaffold.ts';
 
 const CNI_PATH = process.env.DEMO_CNI_PATH ?? resolve('dist/bin');
 const CNITOOL = resolve('.tools/bin/cnitool');
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const cnitoolEnv = (extra: Record<string, string> = {}) => ({ ...process.env, NETCONFPATH: conf, CNI_PATH, ...extra }) as Record<string, string>;
   const servers: Array<ReturnType<typeof execa>> = [];
   const before = await snapshot();
+  const scaffold = await captureScaffold();
   const attached: Array<[string, string]> = [];
   try {
     say(`Writing the network "${NET}": bridge ${BRIDGE} (gateway, masquerade, hairpin) + host-local ${SUBNET} + portmap + loopback`);
@@ -104,6 +106,9 @@ async function main(): Promise<void> {
     }
     await execa('ip', ['link', 'del', BRIDGE], { reject: false });
     rmSync(conf, { recursive: true, force: true });
+    // portmap's and the masquerade's shared chains stay for other containers, as upstream's do;
+    // the demo made them, and no container uses them now.
+    await removeNewScaffold(scaffold);
   }
   const after = await snapshot();
   say(after === before ? 'The host is as it was: no links, rules or leases of the demo remain.' : `Leftovers:\n${after}`);
