@@ -1,7 +1,7 @@
 // Per-container masquerade (bridge/ptp ipMasq), in the reference's two layouts (reference §5.1):
 // iptables: chain CNI-<hash(net+id)> + POSTROUTING jump; nftables: rules in table
 // inet cni_plugins_masquerade, chain masq_checks, found again by their comment's hash prefix.
-import ipaddr from 'ipaddr.js';
+import { cidrString, ipString, isV4 as isV4Ip, networkCidr, parseCidr } from './addr.ts';
 import { hashWithPrefix } from './hash.ts';
 import { quote, restore, saveTable, type Family, type TableDump } from './iptables.ts';
 import { nftApply, nftListJson, nftString } from './nftables.ts';
@@ -22,16 +22,9 @@ export interface MasqAddr {
 }
 
 export function masqAddr(cidr: string): MasqAddr {
-  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-  try {
-    parsed = ipaddr.parseCIDR(cidr);
-  } catch {
-    throw new CniError(Code.Internal, `ipMasq: invalid address "${cidr}"`);
-  }
-  const [addr, len] = parsed;
-  const v4 = addr.kind() === 'ipv4';
-  const net = v4 ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
-  return { family: v4 ? 4 : 6, ip: addr.toString(), cidr: `${addr.toString()}/${len}`, network: `${net.toString()}/${len}` };
+  const c = parseCidr(cidr);
+  if (!c) throw new CniError(Code.Internal, `ipMasq: invalid address "${cidr}"`);
+  return { family: isV4Ip(c.ip) ? 4 : 6, ip: ipString(c.ip), cidr: cidrString(c), network: networkCidr(cidr) };
 }
 
 function assertIds(net: string, cid: string): void {

@@ -2,6 +2,7 @@
 // through the spec's conversions (spec §7.4), including the conversions that must fail.
 import * as z from 'zod';
 import ipaddr from 'ipaddr.js';
+import { parseCidr } from './addr.ts';
 import { CniError, Code } from './errors.ts';
 import { goObject, goStruct, int, describeIssues } from './schema.ts';
 import { resultFamily } from './version.ts';
@@ -81,14 +82,8 @@ export function isV4(addrOrCidr: string): boolean {
 }
 
 function checkCidr(s: string, field: string): void {
-  try {
-    ipaddr.parseCIDR(s);
-    // As Go's ParseCIDR: no "1.2.3/24" or octal "010.0.0.1/8", which ipaddr.js reads as other addresses.
-    const a = s.slice(0, s.indexOf('/'));
-    if (!a.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(a)) throw new Error('not a dotted quad');
-  } catch {
-    throw new CniError(Code.DecodingFailure, `${field}: "${s}" is not a valid CIDR address`);
-  }
+  // As Go's ParseCIDR: no "1.2.3/24" or octal "010.0.0.1/8", which ipaddr.js reads as other addresses.
+  if (!parseCidr(s)) throw new CniError(Code.DecodingFailure, `${field}: "${s}" is not a valid CIDR address`);
 }
 
 /**

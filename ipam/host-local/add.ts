@@ -4,7 +4,7 @@ import type { IpConfig, Result } from '../../shared/result.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConfig } from './config.ts';
 import { readResolvConf } from './dns.ts';
-import { ipString, type Ip } from './ip.ts';
+import { ipString, type Ip } from '../../shared/addr.ts';
 import { rangeSetString, type RangeSet } from './range.ts';
 import { decide, takeRequested } from './plan.ts';
 import { withStore, type Store } from './store.ts';

@@ -4,7 +4,7 @@ import { CniError, Code } from '../../shared/errors.ts';
 import { prevResultOf } from '../../shared/config.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConfig } from './config.ts';
-import { ipString, parseCidr, parseIp } from './ip.ts';
+import { ipString, parseCidr, parseIp } from '../../shared/addr.ts';
 import { setContains } from './range.ts';
 import { leaseKey, withStore } from './store.ts';
 

@@ -8,7 +8,7 @@ import { parseCniArgs } from '../../shared/args.ts';
 import { pathProblem } from '../../shared/validate.ts';
 import { atLeast } from '../../shared/version.ts';
 import type { Route } from '../../shared/result.ts';
-import { cidrString, ipString, parseCidr, parseIp, type Ip } from './ip.ts';
+import { cidrString, ipString, parseCidr, parseIp, type Ip } from '../../shared/addr.ts';
 import { canonicalizeRangeSet, setIsV4, setsOverlap, type RangeInput, type RangeSet } from './range.ts';
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';

@@ -10,7 +10,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, read
 import { randomBytes } from 'node:crypto';
 import { CniError, Code } from '../../shared/errors.ts';
 import { lockFile, type Lock } from '../../shared/lock.ts';
-import { parseIp, type Ip } from './ip.ts';
+import { parseIp, type Ip } from '../../shared/addr.ts';
 
 export const LINE_BREAK = '\r\n';
 export const LAST_IP_PREFIX = 'last_reserved_ip.';

@@ -1,11 +1,11 @@
-import ipaddr from 'ipaddr.js';
+import { canonCidr, networkCidr, parseIp, same } from '../../shared/addr.ts';
 import { line, parseJsonLines, parseLinks, parseRoutes, type Link, type RouteJson } from '../../shared/ip.ts';
 import { run } from '../../shared/exec.ts';
 import { assertNetns } from '../../shared/netns.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { prevResultOf } from '../../shared/config.ts';
 import { CniError, Code } from '../../shared/errors.ts';
-import { isV4, type Result } from '../../shared/result.ts';
+import type { Result } from '../../shared/result.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 
@@ -19,10 +19,7 @@ async function readDetailed(lines: string[], netns?: string): Promise<unknown[][
 }
 
 const sameMac = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
-const canon = (cidr: string) => {
-  const [a, l] = ipaddr.parseCIDR(cidr);
-  return `${a.toString()}/${l}`;
-};
+const canon = canonCidr;
 const routeDst = (r: RouteJson): string => {
   if (r.dst === 'default') return r.gateway && r.gateway.includes(':') ? '::/0' : (r.gateway ? '0.0.0.0/0' : 'default');
   if (r.dst.includes('/')) return canon(r.dst);
@@ -67,14 +64,14 @@ export function checkState(conf: BridgeConf, prev: Result, env: { netns: string;
   for (const ip of prev.ips ?? []) {
     const want = canon(ip.address);
     if (!addrs.some((a) => canon(a) === want)) throw fail(`Failed to match addr ${ip.address} on interface ${env.ifname}`);
-    const net = `${(isV4(want) ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(want).toString()}/${want.split('/')[1]}`;
+    const net = networkCidr(want);
     if (!mine.some((r) => routeDst(r) === net || (r.dst === want.split('/')[0]))) throw fail(`Failed to find route for ${ip.address} on interface ${env.ifname}`);
   }
   for (const rt of prev.routes ?? []) {
     const dst = canon(rt.dst);
     const ok = mine.some((r) => {
       const d = r.dst === 'default' ? (r.gateway?.includes(':') || (r.gateway === undefined && dst.includes(':')) ? '::/0' : '0.0.0.0/0') : routeDst(r);
-      return d === dst && (rt.gw === undefined || r.gateway === rt.gw || (r.gateway !== undefined && ipaddr.parse(r.gateway).toString() === ipaddr.parse(rt.gw).toString()));
+      return d === dst && (rt.gw === undefined || r.gateway === rt.gw || (r.gateway !== undefined && same(parseIp(r.gateway), parseIp(rt.gw))));
     });
     if (!ok) throw fail(`Expected Route {Dst:${rt.dst} GW:${rt.gw ?? '<nil>'}} not found in routing table`);
   }

@@ -1,7 +1,7 @@
 // Pure planning for bridge ADD: gateways, routes, sysctls and the ip batch scripts, computed
 // from the config and the IPAM result before anything touches the kernel.
 import { randomBytes } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
+import { canonCidr, inCidr, ipString, networkOf, nextIp, parseCidr } from '../../shared/addr.ts';
 import { line } from '../../shared/ip.ts';
 import { isV4, type IpConfig, type Result, type Route } from '../../shared/result.ts';
 import { CniError, Code } from '../../shared/errors.ts';
@@ -32,14 +32,9 @@ export interface L3Plan {
 
 /** First usable address of the IP's network (the reference's calcGatewayIP: network + 1). */
 export function gatewayFor(cidr: string): string {
-  const v4 = isV4(cidr);
-  const net = v4 ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
-  const bytes = net.toByteArray();
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    bytes[i] = (bytes[i]! + 1) & 0xff;
-    if (bytes[i] !== 0) break;
-  }
-  return ipaddr.fromByteArray(bytes).toString();
+  const c = parseCidr(cidr);
+  if (!c) throw new CniError(Code.Internal, `invalid address "${cidr}" from IPAM`);
+  return ipString(nextIp(networkOf(c)));
 }
 
 const prefixLen = (cidr: string) => Number(cidr.split('/')[1]);
@@ -144,16 +139,13 @@ export interface BridgeAddr {
 }
 
 function overlaps(a: string, b: string): boolean {
-  const [ia, la] = ipaddr.parseCIDR(a);
-  const [ib, lb] = ipaddr.parseCIDR(b);
-  if (ia.kind() !== ib.kind()) return false;
-  return ia.match(ib, Math.min(la, lb));
+  const x = parseCidr(a);
+  const y = parseCidr(b);
+  if (!x || !y) return false;
+  return inCidr(x.ip, { ip: y.ip, prefix: Math.min(x.prefix, y.prefix) });
 }
 
-const canon = (cidr: string) => {
-  const [a, l] = ipaddr.parseCIDR(cidr);
-  return `${a.toString()}/${l}`;
-};
+const canon = canonCidr;
 
 /**
  * ensureAddr for every gateway: an equal address is kept; a different IPv4 address (or an

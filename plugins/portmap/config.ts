@@ -1,7 +1,7 @@
 // portmap configuration: keys decoded as Go does (case-insensitive), validated before any value can
 // reach an iptables-restore or nft script, plus the container IPs taken from prevResult.
 import * as z from 'zod';
-import ipaddr from 'ipaddr.js';
+import { isV4 as isV4Ip, parseIp } from '../../shared/addr.ts';
 import { baseShape, prevResultOf } from '../../shared/config.ts';
 import { goObject, goStruct, parseConfig, int } from '../../shared/schema.ts';
 import { CniError, Code, invalidConfig } from '../../shared/errors.ts';
@@ -72,8 +72,7 @@ function checkHostIp(hostIP: string | undefined, i: number): void {
   if (hostIP === undefined || hostIP === '') return;
   // Go's net.ParseIP: dotted quads only (ipaddr.js would also take "1.2.3" or octal "010.1.1.1"
   // and map them to a different address), IPv6 without a zone.
-  const v4 = ipaddr.IPv4.isValidFourPartDecimal(hostIP);
-  if (!(v4 || (hostIP.includes(':') && ipaddr.IPv6.isValid(hostIP))) || hostIP.includes('%')) {
+  if (!parseIp(hostIP)) {
     throw invalidConfig(`runtimeConfig.portMappings[${i}].hostIP: invalid IP address "${hostIP}"`);
   }
 }
@@ -171,15 +170,10 @@ export function containerIps(prev: Result | undefined, ifname: string): Containe
   const ifaces = prev?.interfaces ?? [];
   for (const ipc of prev?.ips ?? []) {
     const [addr, len] = ipc.address.split('/') as [string, string | undefined];
-    let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-    try {
-      parsed = ipaddr.parse(addr);
-    } catch {
-      continue;
-    }
-    // Go's To4() also takes IPv4-mapped IPv6 addresses as IPv4.
-    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-    const family: Family = parsed.kind() === 'ipv4' ? 4 : 6;
+    // parseIp takes IPv4-mapped IPv6 addresses as IPv4, as Go's To4() does.
+    const parsed = parseIp(addr);
+    if (!parsed) continue;
+    const family: Family = isV4Ip(parsed) ? 4 : 6;
     if (out.has(family)) continue;
     if (ipc.interface !== undefined && ipc.interface >= 0 && ipc.interface < ifaces.length) {
       const itf = ifaces[ipc.interface]!;
@@ -194,17 +188,15 @@ export function containerIps(prev: Result | undefined, ifname: string): Containe
 /** Whether a mapping's hostIP lets it apply to this family (no hostIP: both). */
 export function hostIpFamily(hostIP: string | undefined): Family | undefined {
   if (!hostIP) return undefined;
-  const p = ipaddr.parse(hostIP);
-  if (p.kind() === 'ipv6' && (p as ipaddr.IPv6).isIPv4MappedAddress()) return 4;
-  return p.kind() === 'ipv4' ? 4 : 6;
+  const p = parseIp(hostIP);
+  return p && isV4Ip(p) ? 4 : 6;
 }
 
 /** hostIP normalised, or undefined when absent or unspecified (0.0.0.0 / ::). */
 export function specificHostIp(hostIP: string | undefined): string | undefined {
   if (!hostIP) return undefined;
-  let p = ipaddr.parse(hostIP);
-  if (p.kind() === 'ipv6' && (p as ipaddr.IPv6).isIPv4MappedAddress()) p = (p as ipaddr.IPv6).toIPv4Address();
-  if (p.range() === 'unspecified') return undefined;
+  const p = parseIp(hostIP);
+  if (!p || p.range() === 'unspecified') return undefined;
   return p.toString();
 }
 

@@ -1,7 +1,7 @@
 // Pure planning for the iptables backend (docs §5.2): the reference's chains, rule shapes and
 // hash-named per-container chain, written in iptables-save's own canonical form so that CHECK and
 // tests can compare saved lines directly, and turned into one iptables-restore --noflush script.
-import ipaddr from 'ipaddr.js';
+import { networkCidr } from '../../shared/addr.ts';
 import { hashWithPrefix } from '../../shared/hash.ts';
 import { quote, type TableDump } from '../../shared/iptables.ts';
 import { hostIpFamily, specificHostIp, type ContainerIp, type Family, type PortMapping, type PortmapConf } from './config.ts';
@@ -39,17 +39,7 @@ export function topRules(bit: number) {
 }
 
 /** An address or CIDR as iptables-save prints a `-s`/`-d` operand: network address and prefix. */
-export function saveCidr(addrOrCidr: string): string {
-  const [a, l] = addrOrCidr.split('/') as [string, string | undefined];
-  const ip = ipaddr.parse(a);
-  const len = l !== undefined ? Number(l) : ip.kind() === 'ipv4' ? 32 : 128;
-  const bytes = ip.toByteArray();
-  for (let i = 0; i < bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, len - i * 8));
-    bytes[i]! &= (0xff << (8 - keep)) & 0xff;
-  }
-  return `${ipaddr.fromByteArray(bytes).toString()}/${len}`;
-}
+export const saveCidr: (addrOrCidr: string) => string = networkCidr;
 
 const proto = (m: PortMapping) => m.protocol.toLowerCase();
 

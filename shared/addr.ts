@@ -95,3 +95,24 @@ export function prevIp(ip: Ip): Ip {
   }
   return fromBytes(b);
 }
+
+// --- strings in, strings out: for results and rules, which carry addresses as text ------------
+
+/** An address with or without prefix as a Cidr (a bare address is /32 or /128); throws if invalid. */
+function cidrOf(s: string): Cidr {
+  const c = s.includes('/') ? parseCidr(s) : (() => {
+    const ip = parseIp(s);
+    return ip && { ip, prefix: bits(ip) };
+  })();
+  if (!c) throw new Error(`invalid address "${s}"`);
+  return c;
+}
+
+/** "10.1.2.3/24" → "10.1.2.3/24" canonically written ("fd00:0::1/64" → "fd00::1/64"). */
+export const canonCidr = (s: string): string => cidrString(cidrOf(s));
+
+/** "10.1.2.3/24" → "10.1.2.0/24": the network, as iptables-save and routes print it. */
+export function networkCidr(s: string): string {
+  const c = cidrOf(s);
+  return `${ipString(networkOf(c))}/${c.prefix}`;
+}
