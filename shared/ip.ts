@@ -65,6 +65,8 @@ export function parseJsonLines(stdout: string): unknown[][] {
 export interface BatchOptions {
   netns?: string;
   json?: boolean;
+  /** ip -d: kind-specific details (veth peer, bridge port flags, ...). */
+  details?: boolean;
   /** Keep going past failing lines (ip -force); failures are then reported in stderr only. */
   force?: boolean;
   allowFail?: boolean;
@@ -72,7 +74,7 @@ export interface BatchOptions {
 
 /** Run a batch script in one ip process; JSON outputs come back one array per showing command. */
 export async function ipBatch(lines: readonly string[], opts: BatchOptions = {}) {
-  const args = [...(opts.json ? ['-j'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
+  const args = [...(opts.details ? ['-d'] : []), ...(opts.json ? ['-j'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
   const r = await run('ip', args, { input: lines.join('\n') + '\n', allowFail: true, ...(opts.netns ? { netns: opts.netns } : {}) });
   if (r.exitCode !== 0 && !opts.allowFail) {
     throw new CniError(Code.Internal, r.stderr.trim().replace(/\n/g, '; ') || `ip -batch failed with exit status ${r.exitCode}`);

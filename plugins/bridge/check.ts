@@ -1,6 +1,5 @@
 import { canonCidr, networkCidr, parseIp, same } from '../../shared/addr.ts';
-import { line, parseJsonLines, parseLinks, parseRoutes, type Link, type RouteJson } from '../../shared/ip.ts';
-import { run } from '../../shared/exec.ts';
+import { ipBatch, line, parseLinks, parseRoutes, type Link, type RouteJson } from '../../shared/ip.ts';
 import { assertNetns } from '../../shared/netns.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { prevResultOf } from '../../shared/config.ts';
@@ -13,9 +12,9 @@ const fail = (msg: string) => new CniError(Code.Internal, msg);
 
 /** `ip -d -j -batch` (details give the link kind), one process for all the reads of one namespace. */
 async function readDetailed(lines: string[], netns?: string): Promise<unknown[][]> {
-  const r = await run('ip', ['-d', '-j', '-force', '-batch', '-'], { input: lines.join('\n') + '\n', allowFail: true, ...(netns ? { netns } : {}) });
+  const r = await ipBatch(lines, { details: true, json: true, force: true, allowFail: true, ...(netns ? { netns } : {}) });
   if (r.exitCode !== 0 && !/Cannot find device|does not exist/.test(r.stderr)) throw fail(r.stderr.trim());
-  return parseJsonLines(r.stdout);
+  return r.outputs;
 }
 
 const sameMac = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();

@@ -1,10 +1,10 @@
 // route_localnet=1 on the interface the host routes the container through, so that DNAT of
 // 127.0.0.1:hostPort to the container is not dropped as a martian (IPv4 only).
-import { writeFileSync } from 'node:fs';
 import { run } from '../../shared/exec.ts';
 import { ifnameProblem } from '../../shared/validate.ts';
 import { CniError, Code } from '../../shared/errors.ts';
 import { parseRoutes } from '../../shared/ip.ts';
+import { sysctlPath, writeHost } from '../../shared/sysctl.ts';
 
 /** The interface `ip route get` picks for the address (one process). */
 export async function routeDev(ip: string): Promise<string> {
@@ -26,9 +26,7 @@ export async function routeDev(ip: string): Promise<string> {
 export function enableRouteLocalnet(dev: string): void {
   const p = ifnameProblem(dev);
   if (p) throw new CniError(Code.Internal, `route_localnet: ${p}`);
-  try {
-    writeFileSync(`/proc/sys/net/ipv4/conf/${dev}/route_localnet`, '1');
-  } catch (e) {
-    throw new CniError(Code.Internal, `failed to set net.ipv4.conf.${dev}.route_localnet=1: ${(e as Error).message}`);
+  if (!writeHost(sysctlPath('net', 'ipv4', 'conf', dev, 'route_localnet'), '1')) {
+    throw new CniError(Code.Internal, `failed to set net.ipv4.conf.${dev}.route_localnet=1`);
   }
 }
