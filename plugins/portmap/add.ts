@@ -33,7 +33,10 @@ export async function add(ctx: Ctx): Promise<Result> {
     if (backend === 'nftables') {
       await nftApply(planNft(conf, cid, cips));
     } else {
-      for (const [i, cip] of cips.entries()) await forward(conf, cid, cip, dumps[i]);
+      // IPv4 and IPv6 are separate tables and transactions: apply both at once, then fail if either did.
+      const rs = await Promise.allSettled(cips.map((cip, i) => forward(conf, cid, cip, dumps[i])));
+      const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (bad) throw bad.reason;
     }
   } catch (e) {
     // A failed ADD leaves nothing behind.
