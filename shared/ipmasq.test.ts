@@ -18,7 +18,7 @@ describe('iptables', () => {
   it('setup lines per IP, unique like AppendUnique', () => {
     const ch = iptChain('n', 'c');
     expect(iptSetupLines('n', 'c', [masqAddr('10.0.0.2/24'), masqAddr('10.1.0.2/16')])).toEqual([
-      `:${ch} - [0:0]`,
+      `-N ${ch}`,
       `-A ${ch} -d 10.0.0.0/24 -m comment --comment ${C} -j ACCEPT`,
       `-A ${ch} ! -d 224.0.0.0/4 -m comment --comment ${C} -j MASQUERADE`,
       `-A ${ch} -d 10.1.0.0/16 -m comment --comment ${C} -j ACCEPT`,

@@ -41,7 +41,11 @@ export const iptComment = (net: string, cid: string): string => `name: "${net}" 
 
 const MCAST = { 4: '224.0.0.0/4', 6: 'ff00::/8' } as const;
 
-/** iptables-restore lines for one family (reference AppendUnique order; declaring the chain flushes it). */
+/**
+ * iptables-restore lines for one family, in the reference's AppendUnique order. `-N` fails the
+ * whole transaction when the chain exists: an ADD never takes over (and, on failure, never
+ * removes) the rules of a container that is already attached.
+ */
 export function iptSetupLines(net: string, cid: string, addrs: readonly MasqAddr[]): string[] {
   assertIds(net, cid);
   if (addrs.length === 0) return [];
@@ -57,7 +61,7 @@ export function iptSetupLines(net: string, cid: string, addrs: readonly MasqAddr
     push(inChain, `-A ${chain} ! -d ${MCAST[a.family]} ${c} -j MASQUERADE`);
     push(post, `-A POSTROUTING -s ${a.ip}/${a.family === 4 ? 32 : 128} ${c} -j ${chain}`);
   }
-  return [`:${chain} - [0:0]`, ...inChain, ...post];
+  return [`-N ${chain}`, ...inChain, ...post];
 }
 
 /** The target of an `-A CHAIN ... -j TARGET` line. */
@@ -92,11 +96,31 @@ export function iptStaleChains(dump: TableDump, net: string, keepIds: ReadonlySe
   return stale;
 }
 
-export async function iptSetup(net: string, cid: string, addrs: readonly MasqAddr[]): Promise<void> {
-  for (const fam of [4, 6] as const) {
-    const lines = iptSetupLines(net, cid, addrs.filter((a) => a.family === fam));
-    if (lines.length) await restore(fam, 'nat', lines);
+/** Undo of exactly what a setup created: run when a later step of the same ADD fails. */
+export type Undo = () => Promise<void>;
+
+const alreadyAttached = (net: string, cid: string) =>
+  new CniError(Code.Internal, `masquerade rules of container "${cid}" on network "${net}" already exist: it is already attached`);
+
+export async function iptSetup(net: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
+  const made: Family[] = [];
+  const undo = () => iptTeardown(net, cid, made);
+  try {
+    for (const fam of [4, 6] as const) {
+      const lines = iptSetupLines(net, cid, addrs.filter((a) => a.family === fam));
+      if (!lines.length) continue;
+      try {
+        await restore(fam, 'nat', lines);
+      } catch (e) {
+        throw /Chain already exists/.test((e as Error).message) ? alreadyAttached(net, cid) : e;
+      }
+      made.push(fam);
+    }
+  } catch (e) {
+    await undo().catch(() => undefined);
+    throw e;
   }
+  return undo;
 }
 
 async function iptRemoveWhere(families: readonly Family[], pick: (d: TableDump) => Set<string>): Promise<void> {
@@ -207,9 +231,12 @@ export async function nftRules(): Promise<NftRule[] | undefined> {
   return out;
 }
 
-export async function nftSetup(net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<void> {
+export async function nftSetup(net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
   const existing = (await nftRules()) ?? [];
+  const prefix = nftInstancePrefix(net, ifname, cid);
+  if (existing.some((r) => r.comment?.startsWith(prefix))) throw alreadyAttached(net, cid);
   await nftApply(nftSetupScript(net, ifname, cid, addrs, existing));
+  return () => nftTeardown(net, ifname, cid);
 }
 
 async function nftDeleteWhere(pick: (r: NftRule) => boolean): Promise<void> {
@@ -233,7 +260,7 @@ export function nftGc(net: string, keep: readonly Attachment[]): Promise<void> {
 
 // ------------------------------------------------------------------------------- both
 
-export async function setupMasq(backend: Backend, net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<void> {
-  if (backend === 'nftables') await nftSetup(net, ifname, cid, addrs);
-  else await iptSetup(net, cid, addrs);
+/** Set up a container's masquerade; returns the undo of what it created. */
+export function setupMasq(backend: Backend, net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
+  return backend === 'nftables' ? nftSetup(net, ifname, cid, addrs) : iptSetup(net, cid, addrs);
 }

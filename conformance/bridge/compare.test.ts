@@ -109,8 +109,8 @@ describe.skipIf(!haveOurBin('bridge'))('bridge vs reference', () => {
         return { msg: String(r.json?.msg).replace(e.bridge, 'BR'), ports, forced: forced.code };
       }),
     );
-    expect(res[1]!.msg).toBe(res[0]!.msg.replace('10.201.', '10.202.'));
-    expect(res[1]!.msg).toMatch(/^failed to set bridge addr: ".*" already has an IP address different from 10\.202\.\d+\.1\/24$/);
+    expect(res[1]!.msg).toBe(res[0]!.msg.replace('10.214.', '10.215.'));
+    expect(res[1]!.msg).toMatch(/^failed to set bridge addr: ".*" already has an IP address different from 10\.215\.\d+\.1\/24$/);
     expect(res[0]!.ports).toBe(2); // the reference leaks the veth (#29)
     expect(res[1]!.ports).toBe(1);
     expect(res[0]!.forced).toBe(0);

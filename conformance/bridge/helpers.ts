@@ -8,7 +8,7 @@ import {
 export const IMPLS = ['ref', 'ours'] as const;
 
 /** Each implementation gets its own second octet / IPv6 group so both can run side by side. */
-export const SUBNET_ID: Record<Impl, number> = { ref: 201, ours: 202 };
+export const SUBNET_ID: Record<Impl, number> = { ref: 214, ours: 215 };
 
 let ourPath: string | undefined;
 export async function cniPath(impl: Impl): Promise<string> {

@@ -6,58 +6,16 @@ import { randomInt } from 'node:crypto';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  baseEnv, bridgeName, containerId, createNetns, deleteNetns, diffHostState, exclusiveHost, haveOurBin, ipamDataDir,
-  links, makeTempDir, mixedCniPath, netName, onCleanup, ourBin, run, snapshotHost, OUR_BIN_DIR, type HostSnapshot,
+  baseEnv, deleteNetns, exclusiveHost, haveOurBin, links, makeTempDir, mixedCniPath, onCleanup, ourBin, run, OUR_BIN_DIR,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import {
   addChain, bridgeConf, call, delChain, leases, portmapConf, waitProcsGone, type Container, type Net,
 } from './chain.ts';
 import { SCALE, report } from './scale.ts';
-import { foreignLinks } from './runner.ts';
+import { diff, newCtr, newNet, nsName, snap, warmUp } from './state.ts';
 
 const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
-let port = 28_100 + randomInt(0, 800) * 10;
-const nextPort = () => port++;
-
-async function newNet(subnet: string, extra: Partial<Net> = {}): Promise<Net> {
-  return { name: netName(), bridge: bridgeName(), dataDir: await ipamDataDir(), subnet, ...extra };
-}
-async function newCtr(): Promise<Container> {
-  return { id: containerId(), netns: (await createNetns()).path, hostPort: nextPort() };
-}
-const nsName = (c: Container) => c.netns.replace(/^.*\//, '');
-
-/** Host + container-namespace state (the bridge itself is shared infrastructure, made by warm-up). */
-async function snap(n: Net, c?: Container): Promise<HostSnapshot[]> {
-  const out = [await snapshotHost({ dirs: [n.dataDir] })];
-  if (c) out.push(await snapshotHost({ netns: nsName(c) }));
-  return out;
-}
-// IPv6 link-local addresses (and their local/anycast routes) come and go with carrier, by the
-// kernel's addrconf, asynchronously: never plugin state.
-const linkLocal = (sec: string, e: string) => sec === 'routes' && /"dst":"fe80:/.test(e);
-const lockOrCursor = (n: Net) => (sec: string, e: string) => linkLocal(sec, e) ||
-  (sec === 'files' && (e.endsWith('/lock') || e.includes('/last_reserved_ip.') || e === `${n.dataDir}/${n.name}`));
-function diff(n: Net, a: HostSnapshot[], b: HostSnapshot[]): string[] {
-  // last_reserved_ip moves with every successful ADD: only leases are state a DEL must undo. The
-  // bridge's carrier (and with it route flags, link-local routes) follows its ports asynchronously:
-  // compare its non-link-local addresses instead of its link state.
-  const brAddrs = (s: HostSnapshot) => JSON.stringify((s.addrs[n.bridge] ?? []).filter((x) => !x.includes('fe80:')));
-  const out = a.flatMap((s, i) =>
-    diffHostState(s, b[i]!, { ignore: lockOrCursor(n), ignoreLink: (l) => (i === 0 && l === n.bridge) || foreignLinks(s, b[i]!)(l) }).map((d) => (i ? `netns ${d}` : d)));
-  if (brAddrs(a[0]!) !== brAddrs(b[0]!)) out.push(`addrs of ${n.bridge}: ${brAddrs(a[0]!)} => ${brAddrs(b[0]!)}`);
-  return out;
-}
-
-/** One ADD+DEL so the bridge, shared chains and tables exist before the before-snapshots. */
-async function warmUp(n: Net): Promise<void> {
-  const c = await newCtr();
-  const r = await addChain(n, c);
-  await delChain(n, c, r);
-  await deleteNetns(nsName(c));
-}
-
 describe.skipIf(!ok)('robustness: faults', () => {
   useCleanup({ scope: 'all' });
 

@@ -5,12 +5,12 @@ import { ipBatch, line, parseLinks } from '../../shared/ip.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { run } from '../../shared/exec.ts';
 import { writeHost, writeInNetns, sysctlPath } from '../../shared/sysctl.ts';
-import { masqAddr, setupMasq, iptTeardown, nftTeardown } from '../../shared/ipmasq.ts';
+import { masqAddr, setupMasq, type Undo } from '../../shared/ipmasq.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import { calcGateways, containerBatch, containerSysctls, gatewayBatch, hostBatch, randomMac, randomVethName, vlanBatch, type BridgeAddr, type HostPlanInput, type L3Plan } from './plan.ts';
 import { defaultPvid, isBridge, linkExists, linkMac, macPinned, waitPortUp } from './host.ts';
-import { spoofSetup, spoofTeardown } from './macspoof.ts';
+import { spoofSetup } from './macspoof.ts';
 import { chooseBackend } from './backend.ts';
 
 /** The 1-based line of an `ip -batch` script that failed, from its "Command failed -:N". */
@@ -36,13 +36,20 @@ async function bridgeAddrs(br: string): Promise<BridgeAddr[]> {
     .map((a) => ({ family: a.family === 'inet' ? 4 : 6, cidr: `${a.local}/${a.prefixlen}` }) as BridgeAddr);
 }
 
-/** Host batch, retried once when another ADD created the bridge between our look and our batch. */
-async function runHostBatch(conf: BridgeConf, input: Omit<HostPlanInput, 'bridge'>): Promise<void> {
+/**
+ * Host batch, retried once when another ADD created the bridge between our look and our batch.
+ * The veth's undo is queued only once its `link add` has run: when that line fails (the
+ * container already has `ifname`), the links are not ours to delete.
+ */
+async function runHostBatch(conf: BridgeConf, input: Omit<HostPlanInput, 'bridge'>, undo: Undo[]): Promise<void> {
+  const delVeth = () => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined);
   for (let attempt = 0; ; attempt++) {
     const lines = hostBatch({ ...input, bridge: bridgeState(conf) });
     const r = await ipBatch(lines, { allowFail: true });
-    if (r.exitCode === 0) return;
+    const vethLine = lines.findIndex((l) => l.startsWith(`link add ${input.hostVeth} `));
     const n = failedLine(r.stderr);
+    if (r.exitCode === 0 || (n !== undefined && n - 1 > vethLine)) undo.push(delVeth);
+    if (r.exitCode === 0) return;
     const failed = n !== undefined ? lines[n - 1] ?? '' : '';
     const msg = firstError(r.stderr);
     if (failed.startsWith(`link add ${conf.bridge} `) && /File exists/.test(msg) && attempt === 0) continue;
@@ -69,16 +76,20 @@ export async function add(ctx: Ctx): Promise<Result> {
   assertNetns(netns);
   bridgeState(conf); // an existing non-bridge fails before IPAM hands out anything
   const l3 = conf.ipamType !== '';
-  // Undo steps, run in reverse when anything fails: a failed ADD leaves nothing behind.
-  const undo: Array<() => Promise<unknown>> = [];
+  // Undo steps, run in reverse when anything fails: a failed ADD leaves nothing behind. Each is
+  // queued only once its step has succeeded, so a failure undoes exactly what this call created
+  // and never what an earlier ADD of the same container made (a retried ADD, refused by IPAM).
+  const undo: Undo[] = [];
   try {
     let plan: L3Plan | undefined;
     let ipamResult: Result | undefined;
     let brAddrs: BridgeAddr[] = [];
     if (l3) {
       // IPAM first (nothing exists yet if it fails); the bridge's addresses are read meanwhile.
-      undo.push(() => delegate(ctx, conf.ipamType, 'DEL'));
-      const ipamP = delegate(ctx, conf.ipamType, 'ADD');
+      const ipamP = delegate(ctx, conf.ipamType, 'ADD').then((r) => {
+        undo.push(() => delegate(ctx, conf.ipamType, 'DEL').then(() => undefined));
+        return r;
+      });
       const addrsP = conf.isGateway ? bridgeAddrs(conf.bridge) : Promise.resolve([]);
       await all([ipamP, addrsP]);
       ipamResult = await ipamP;
@@ -94,17 +105,13 @@ export async function add(ctx: Ctx): Promise<Result> {
     // Firewall work needs only the addresses: it runs alongside the links.
     if (plan && conf.ipMasq) {
       const backend = await chooseBackend(conf.ipMasqBackend);
-      undo.push(() => (backend === 'nftables' ? nftTeardown(conf.name, ifname, containerId) : iptTeardown(conf.name, containerId)));
-      steps.push(setupMasq(backend, conf.name, ifname, containerId, plan.ips.map((i) => masqAddr(i.address))));
+      steps.push(setupMasq(backend, conf.name, ifname, containerId, plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
     }
-    if (conf.macspoofchk) {
-      undo.push(() => spoofTeardown(containerId, ifname));
-      steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac));
-    }
+    if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
 
-    undo.push(() => ipBatch([line('link', 'del', 'dev', hostVeth)], { allowFail: true }));
-    steps.push((async () => {
-      await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, containerIps: plan?.ips.map((i) => i.address) ?? [], gatewayLines });
+    // The links go first in the list: when a retried ADD fails everywhere, their message wins.
+    steps.unshift((async () => {
+      await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, containerIps: plan?.ips.map((i) => i.address) ?? [], gatewayLines }, undo);
       writeHost(sysctlPath('net', 'ipv6', 'conf', conf.bridge, 'accept_ra'), '0');
       writeHost(sysctlPath('net', 'ipv6', 'conf', hostVeth, 'accept_ra'), '0');
       const vlans = vlanBatch(conf, hostVeth, defaultPvid(conf.bridge));

@@ -20,10 +20,10 @@ export function spoofSetupScript(cid: string, ifname: string, hostVeth: string, 
   return [
     `add table ${T}`,
     `add chain ${T} PREROUTING { type filter hook prerouting priority -300 ; policy accept ; }`,
-    `add chain ${T} ${ch}`,
-    `add chain ${T} ${ch}-mac`,
-    `flush chain ${T} ${ch}`,
-    `flush chain ${T} ${ch}-mac`,
+    // `create` fails the transaction when the chains exist: a retried ADD of an attached
+    // container changes nothing, so its failure has nothing of the live container to undo.
+    `create chain ${T} ${ch}`,
+    `create chain ${T} ${ch}-mac`,
     `add rule ${T} ${ch} jump ${ch}-mac ${c}`,
     `add rule ${T} ${ch}-mac ether saddr ${mac} return ${c}`,
     `add rule ${T} ${ch}-mac drop ${c}`,
@@ -31,7 +31,16 @@ export function spoofSetupScript(cid: string, ifname: string, hostVeth: string, 
   ].join('\n') + '\n';
 }
 
-export const spoofSetup = (cid: string, ifname: string, hostVeth: string, mac: string) => nftApply(spoofSetupScript(cid, ifname, hostVeth, mac));
+/** Add the rules; returns the undo of what it created. */
+export async function spoofSetup(cid: string, ifname: string, hostVeth: string, mac: string): Promise<() => Promise<void>> {
+  try {
+    await nftApply(spoofSetupScript(cid, ifname, hostVeth, mac));
+  } catch (e) {
+    if (/File exists/.test((e as Error).message)) throw new CniError(Code.Internal, `macspoofchk chains of "${refId(cid, ifname)}" already exist: the container is already attached`);
+    throw e;
+  }
+  return () => spoofTeardown(cid, ifname);
+}
 
 export async function spoofTeardown(cid: string, ifname: string): Promise<void> {
   const id = refId(cid, ifname);
