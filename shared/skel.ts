@@ -8,7 +8,7 @@ import { CURRENT_VERSION, MIN_VERSION, SUPPORTED_VERSIONS, assertSupported, atLe
 import { formatResult, printJson, type Result } from './result.ts';
 import { goObject } from './schema.ts';
 import { isValidId } from './validate.ts';
-import { isOwnNetns } from './netns.ts';
+import { isOwnNetns, netnsProblem } from './netns.ts';
 import { BUILD_TAG } from './build-id.ts';
 
 export interface Ctx {
@@ -91,7 +91,11 @@ async function dispatch(plugin: Plugin, verb: Verb, setVersion: (v: string) => v
   if (min && !atLeast(cniVersion, min)) {
     throw new CniError(Code.IncompatibleCniVersion, `config version does not allow ${verb}`);
   }
-  if ((verb === 'ADD' || verb === 'DEL' || verb === 'CHECK') && env.netns !== '' && isOwnNetns(env.netns)
+  const attach = verb === 'ADD' || verb === 'DEL' || verb === 'CHECK';
+  // Another namespace type, a FIFO, a socket or a device: refused before any plugin touches anything.
+  const nsProblem = attach && env.netns !== '' ? netnsProblem(env.netns) : undefined;
+  if (nsProblem) throw new CniError(Code.InvalidEnvironmentVariables, `CNI_NETNS: ${nsProblem}`, env.netns);
+  if (attach && env.netns !== '' && isOwnNetns(env.netns)
     && !/^(1|true)$/i.test(process.env.CNI_NETNS_OVERRIDE ?? '')) {
     throw new CniError(Code.InvalidNetNS, "plugin's netns and netns from CNI_NETNS should not be the same", env.netns);
   }

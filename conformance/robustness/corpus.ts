@@ -159,6 +159,10 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of p === 'bridge' || p === 'loopback' ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net'] : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
   }
+  // Exists but is no network namespace: refused by every plugin, before anything (netns-type.test.ts has them all).
+  for (const v of ['/proc/self/ns/mnt', '/proc/self/ns/uts', '/dev/null']) {
+    m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK', 'DEL'].filter((x) => all.includes(x as Verb)) as Verb[], env: { CNI_NETNS: v }, msg: /not a network namespace/ });
+  }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
     if (p === 'loopback' || p === 'portmap') continue; // they ignore CNI_ARGS entirely, as Go's do
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });

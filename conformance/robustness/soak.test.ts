@@ -7,7 +7,7 @@ import {
   bridgeName, containerId, createNetns, deleteNetns, haveOurBin, iptablesSaveAll, ipamDataDir, links, netName, nftRuleset, run,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
-import { addChain, checkChain, delChain, leases, median, type Net, type Step } from './chain.ts';
+import { addChain, bridgeConf, call, checkChain, delChain, leases, median, type Net, type Step } from './chain.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
 const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
@@ -35,6 +35,15 @@ describe.skipIf(!ok)('robustness: load soak', () => {
         try {
           const res = await addChain(n, c, steps);
           await checkChain(n, c, res, steps);
+          if (i % 10 === 0) {
+            // A runtime's retry of the ADD is refused and the live container stays intact; so is
+            // a namespace path of another type.
+            const again = await call('bridge', 'ADD', n, c, bridgeConf(n));
+            if (again.code === 0 || !/duplicate allocation/.test(String(again.json?.msg))) throw new Error(`retried ADD: ${again.stdout}`);
+            const mnt = await call('bridge', 'ADD', n, { ...c, netns: '/proc/self/ns/mnt' }, bridgeConf(n));
+            if (mnt.json?.code !== 4) throw new Error(`ADD into a mount namespace: ${mnt.stdout}`);
+            await checkChain(n, c, res);
+          }
           await delChain(n, c, res, steps);
           times[i] = { ADD: sum('ADD'), CHECK: sum('CHECK'), DEL: sum('DEL') };
         } catch (e) {
