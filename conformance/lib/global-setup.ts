@@ -1,15 +1,24 @@
 // Once per test run: remember which shared firewall scaffolding existed, and at the end remove
-// what the run created (see scaffold.ts), so the host is left as the run found it.
+// what the run created (see scaffold.ts), so the host is left as the run found it. The host's own
+// links, their state and addresses are checked too: a run that changed them fails (host-guard.ts).
 import { captureScaffold, removeNewScaffold, type Scaffold } from './scaffold.ts';
+import { captureHostLinks, diffHostLinks, type HostLinks } from './host-guard.ts';
 
 let before: Scaffold | undefined;
+let links: HostLinks | undefined;
 
 export async function setup(): Promise<void> {
   before = await captureScaffold();
+  links = captureHostLinks();
 }
 
 export async function teardown(): Promise<void> {
-  if (!before) return;
-  const removed = await removeNewScaffold(before);
-  if (removed.length) console.log(`removed the firewall scaffolding this run created: ${removed.join(', ')}`);
+  if (before) {
+    const removed = await removeNewScaffold(before);
+    if (removed.length) console.log(`removed the firewall scaffolding this run created: ${removed.join(', ')}`);
+  }
+  if (links) {
+    const changed = diffHostLinks(links, captureHostLinks());
+    if (changed.length) throw new Error(`HOST GUARD: the test run changed the host's own network interfaces:\n  ${changed.join('\n  ')}`);
+  }
 }

@@ -42,6 +42,11 @@ export interface PluginInvocation {
   /** Extra/override env; a value of undefined removes the variable. */
   extraEnv?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /**
+   * Run the plugin inside this named network namespace (`ip netns exec`): for cases about "the
+   * plugin's own namespace", which must never be the real host's.
+   */
+  inNetns?: string;
 }
 
 export interface PluginResult {
@@ -110,7 +115,9 @@ export async function runPlugin(
 
   const input = typeof stdin === "string" ? stdin : JSON.stringify(stdin);
   const r = await withSharedHost(() =>
-    run(binPath, [], { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }),
+    inv.inNetns !== undefined
+      ? run("ip", ["netns", "exec", inv.inNetns, binPath], { input, env: { ...env, PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" }, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 })
+      : run(binPath, [], { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }),
   );
   return {
     code: r.code,

@@ -3,7 +3,7 @@
 // split them so both vitest workers share the load). Almost all of these calls fail before any
 // kernel work, so they are cheap; the own-netns check proves it by snapshotting the host around
 // the refused calls.
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -154,28 +154,34 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       const f = await fixture();
       const ns = await createNetns();
       const conf = validConf(plugin, f, '1.1.0', ns.path);
-      // The same namespace under three names (the test process runs in the host netns too).
-      const ownNs = ['/proc/self/ns/net', '/proc/thread-self/ns/net', `/proc/${process.pid}/ns/net`];
+      // The plugin runs inside `own`, a throwaway namespace standing in for the host: whatever a
+      // broken check did would happen there, never to the real host's lo or eth0. The same
+      // namespace under four names: two magic links of the plugin's own process, the bind mount, a symlink.
+      const own = await createNetns();
+      const link = join(await makeTempDir('nslink'), 'ns');
+      symlinkSync(own.path, link);
+      const ownNs = ['/proc/self/ns/net', '/proc/thread-self/ns/net', own.path, link];
       const dirs = [f.dataDir, '/var/lib/cni/results'];
       const mine = [RUN_PREFIX, f.bridge, `10.224.${f.x}.`, `dpt:${f.port}`];
       const only = (_sec: string, e: string) => mine.some((m) => e.includes(m));
       await exclusiveHost(async () => {
-        const before = await snapshotHost({ dirs });
+        const before = [await snapshotHost({ dirs }), await snapshotHost({ netns: own.name })];
         const cases = ownNs.flatMap((netns) => ['ADD', 'CHECK', 'DEL'].map((command) => ({ netns, command })));
         await pMap(cases, async ({ netns, command }) => {
-          const r = await runPlugin(bin, { command, containerId: f.cid, netns, ifname: 'eth0' }, conf);
+          const r = await runPlugin(bin, { command, containerId: f.cid, netns, ifname: 'eth0', inNetns: own.name }, conf);
           const e = expectError(r, 8, "plugin's netns and netns from CNI_NETNS should not be the same");
           expect(e.details).toBe(netns);
         });
-        const after = await snapshotHost({ dirs });
-        expect(diffHostState(before, after, { only })).toEqual([]);
+        const after = [await snapshotHost({ dirs }), await snapshotHost({ netns: own.name })];
+        expect(diffHostState(before[0]!, after[0]!, { only })).toEqual([]);
+        expect(diffHostState(before[1]!, after[1]!)).toEqual([]);
       });
       // Control: the same config on a real container netns is accepted, so the refusal above came from
       // the netns check and not from the config (and CNI_NETNS_OVERRIDE skips the check).
       const inv = { containerId: f.cid, netns: ns.path, ifname: 'eth0' };
       expectJsonSuccess(await runPlugin(bin, { command: 'ADD', ...inv }, conf));
       expectEmptySuccess(await runPlugin(bin, { command: 'DEL', ...inv }, conf));
-      const over = await runPlugin(bin, { command: 'DEL', ...inv, netns: '/proc/self/ns/net', extraEnv: { CNI_NETNS_OVERRIDE: 'TRUE' } }, conf);
+      const over = await runPlugin(bin, { command: 'DEL', ...inv, netns: '/proc/self/ns/net', inNetns: own.name, extraEnv: { CNI_NETNS_OVERRIDE: 'TRUE' } }, conf);
       expect(over.json?.code).not.toBe(8);
     });
 
