@@ -35,3 +35,13 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   }
   return res;
 }
+
+/**
+ * Package-time warming of the runner (see warm.ts): execa's option handling and result code run
+ * once, on a path that cannot exist, so the spawn itself fails (ENOENT) and nothing is executed.
+ */
+export async function warmRunner(): Promise<void> {
+  const nowhere = '/nonexistent/cni-ts-warm';
+  await run(nowhere, ['-x'], { allowFail: true }).catch(() => undefined);
+  await run(nowhere, ['-batch', '-'], { input: 'x\n', allowFail: true }).catch(() => undefined);
+}

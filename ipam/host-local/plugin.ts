@@ -5,5 +5,6 @@ import { del } from './del.ts';
 import { check } from './check.ts';
 import { gc } from './gc.ts';
 import { status } from './status.ts';
+import { warm } from './warm.ts';
 
-export const hostLocal: Plugin = { name: 'host-local', add, del, check, gc, status };
+export const hostLocal: Plugin = { name: 'host-local', add, del, check, gc, status, warm };

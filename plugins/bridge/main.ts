@@ -8,8 +8,9 @@ import { del } from './del.ts';
 import { check } from './check.ts';
 import { status } from './status.ts';
 import { gc } from './gc.ts';
+import { warm } from './warm.ts';
 
 // host-local is by far the most common IPAM: when CNI_PATH holds our own build of it, its code
 // runs here instead of in a second process.
 linkInProcess('host-local', hostLocal);
-await runPlugin({ name: 'bridge', add, del, check, status, gc });
+await runPlugin({ name: 'bridge', add, del, check, status, gc, warm: () => { warm(); hostLocal.warm?.(); } });
