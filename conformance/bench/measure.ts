@@ -1,7 +1,7 @@
 // Timing and memory of whole plugin executions: every CNI call is a fresh process, so the figure
 // that matters is the wall time of one exec, start-up included.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -25,11 +25,13 @@ export async function timeExec(e: Exec): Promise<Outcome> {
 }
 
 /** Peak resident set size (KiB) of one execution, from GNU time. */
-export async function peakRssKiB(e: Exec): Promise<number> {
+export const peakRssKiB = (e: Exec): Promise<number> => peakRssArgs(e.bin, [], e.env, e.stdin);
+
+export async function peakRssArgs(bin: string, args: string[], env: Record<string, string> = {}, stdin = ''): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'cni-bench-'));
   try {
     const out = join(dir, 'rss');
-    await execa('/usr/bin/time', ['-f', '%M', '-o', out, e.bin], { env: e.env, extendEnv: false, input: e.stdin ?? '', reject: false });
+    await execa('/usr/bin/time', ['-f', '%M', '-o', out, bin, ...args], { env, extendEnv: false, input: stdin, reject: false });
     return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -49,13 +51,28 @@ export interface Row {
   oursRss?: number;
   refRss?: number;
   runs: number;
+  /** The floor (bare start of the embedded Node runtime) measured in the same run: ours / floor is shown. */
+  floor?: number;
+}
+
+/**
+ * CPU time (ms, user + system) of every child this process has reaped, their own reaped children
+ * included: the kernel adds a process tree's CPU to its parent's cutime/cstime on wait().
+ */
+export function childCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of proc(5) (cutime, cstime), in clock ticks (100 Hz on Linux).
+  return (Number(f[13]) + Number(f[14])) * 10;
 }
 
 export function printTable(rows: Row[]): void {
   const fmt = (n: number) => n.toFixed(1).padStart(8);
-  console.log(`${'operation'.padEnd(44)} ${'ours ms'.padStart(8)} ${'ref ms'.padStart(8)} ${'ratio'.padStart(6)} ${'ours KiB'.padStart(9)} ${'ref KiB'.padStart(9)} runs`);
+  console.log(`${'operation'.padEnd(48)} ${'ours ms'.padStart(8)} ${'ref ms'.padStart(8)} ${'ratio'.padStart(6)} ${'×floor'.padStart(6)} ${'ours KiB'.padStart(9)} ${'ref KiB'.padStart(9)} runs`);
   for (const r of rows) {
-    console.log(`${r.op.padEnd(44)} ${fmt(r.ours)} ${fmt(r.ref)} ${(r.ours / r.ref).toFixed(2).padStart(6)} ${String(r.oursRss ?? '-').padStart(9)} ${String(r.refRss ?? '-').padStart(9)} ${r.runs}`);
+    const ratio = Number.isFinite(r.ref) && r.ref > 0 ? (r.ours / r.ref).toFixed(2) : '-';
+    const floor = r.floor ? (r.ours / r.floor).toFixed(2) : '-';
+    console.log(`${r.op.padEnd(48)} ${fmt(r.ours)} ${Number.isFinite(r.ref) ? fmt(r.ref) : '       -'} ${ratio.padStart(6)} ${floor.padStart(6)} ${String(r.oursRss ?? '-').padStart(9)} ${String(r.refRss ?? '-').padStart(9)} ${r.runs}`);
   }
 }
 
@@ -93,3 +110,25 @@ export async function must(e: Exec): Promise<number> {
   return o.ms;
 }
 
+
+/** The rows as a Markdown table (the README's speed table is this, between its bench markers). */
+export function markdownTable(rows: Row[]): string {
+  const n = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+  const out = ['| operation | ours ms | Go ms | ours / Go | ours / floor | peak RSS ours / Go (MiB) |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const ratio = Number.isFinite(r.ref) && r.ref > 0 ? (r.ours / r.ref).toFixed(2) : '–';
+    const floor = r.floor ? (r.ours / r.floor).toFixed(2) : '–';
+    const rss = r.oursRss ? `${(r.oursRss / 1024).toFixed(0)} / ${r.refRss ? (r.refRss / 1024).toFixed(0) : '–'}` : '–';
+    out.push(`| ${r.op} | ${n(r.ours)} | ${n(r.ref)} | ${ratio} | ${floor} | ${rss} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Replace the README's table between `<!-- bench:start -->` and `<!-- bench:end -->`. */
+export function updateReadme(file: string, table: string, note: string): boolean {
+  const text = readFileSync(file, 'utf8');
+  const re = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
+  if (!re.test(text)) return false;
+  writeFileSync(file, text.replace(re, `$1${note}\n\n${table}$2`));
+  return true;
+}

@@ -1,11 +1,11 @@
 // Benchmark suites beyond loopback: host-local, bridge with host-local, the full chain through
-// cnitool, and 50 concurrent attachments. Ours and the Go reference run interleaved in one run,
+// cnitool, and 30 concurrent attachments. Ours and the Go reference run interleaved in one run,
 // each on its own bridge, subnet and data directory.
 import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, type Exec, type Row } from './measure.ts';
+import { childCpuMs, env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, type Exec, type Row } from './measure.ts';
 
 const CNITOOL = resolve('.tools/bin/cnitool');
 type Who = 'ours' | 'ref';
@@ -128,13 +128,21 @@ async function chain(rows: Row[]): Promise<void> {
   await withCnitool(async (exec) => {
     const add: Record<Who, number[]> = { ours: [], ref: [] };
     const del: Record<Who, number[]> = { ours: [], ref: [] };
+    const cpu: Record<Who, { add: number[]; del: number[] }> = { ours: { add: [], del: [] }, ref: { add: [], del: [] } };
+    // CPU of the whole process tree (cnitool and every plugin and command it ran), per call.
+    const withCpu = async (list: number[], p: () => Promise<number>) => {
+      const c0 = childCpuMs();
+      const ms = await p();
+      list.push(childCpuMs() - c0);
+      return ms;
+    };
     for (let i = 0; i < RUNS; i++) {
       for (const who of (i % 2 ? ['ref', 'ours'] : ['ours', 'ref']) as Who[]) {
         const ns = `${prefix}-c${who[0]}${i}`;
         const path = await netnsAdd(ns);
         try {
-          add[who].push(await runCnitool(exec(who, 'add', path, 20000 + i)));
-          del[who].push(await runCnitool(exec(who, 'del', path, 20000 + i)));
+          add[who].push(await withCpu(cpu[who].add, () => runCnitool(exec(who, 'add', path, 20000 + i))));
+          del[who].push(await withCpu(cpu[who].del, () => runCnitool(exec(who, 'del', path, 20000 + i))));
         } finally {
           await netnsDel(ns);
         }
@@ -142,10 +150,14 @@ async function chain(rows: Row[]): Promise<void> {
     }
     rows.push({ op: 'chain bridge+host-local+portmap ADD (cnitool)', ours: median(add.ours), ref: median(add.ref), runs: RUNS });
     rows.push({ op: 'chain bridge+host-local+portmap DEL (cnitool)', ours: median(del.ours), ref: median(del.ref), runs: RUNS });
+    // Means: the kernel counts CPU in 10 ms ticks, so single calls are too coarse for a median.
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    rows.push({ op: 'chain ADD: CPU of the process tree (mean)', ours: mean(cpu.ours.add), ref: mean(cpu.ref.add), runs: RUNS });
+    rows.push({ op: 'chain DEL: CPU of the process tree (mean)', ours: mean(cpu.ours.del), ref: mean(cpu.ref.del), runs: RUNS });
   });
 }
 
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 30);
 
 async function concurrent(rows: Row[]): Promise<void> {
   await withCnitool(async (exec) => {

@@ -24,7 +24,7 @@ fi
 PACKAGES=(
   iproute2 iptables nftables util-linux
   golang-go golang-github-appc-cni-dev containernetworking-plugins
-  conntrack hyperfine socat netcat-openbsd curl
+  conntrack hyperfine strace socat netcat-openbsd curl
   dpkg-dev xz-utils ca-certificates
 )
 
