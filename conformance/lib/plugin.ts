@@ -42,6 +42,8 @@ export interface PluginInvocation {
   /** Extra/override env; a value of undefined removes the variable. */
   extraEnv?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Run the plugin inside this named netns (`ip netns exec`), e.g. a stand-in for the host. */
+  inNetns?: string;
 }
 
 export interface PluginResult {
@@ -109,8 +111,9 @@ export async function runPlugin(
   applyEnv(env, inv.extraEnv);
 
   const input = typeof stdin === "string" ? stdin : JSON.stringify(stdin);
+  const [file, argv] = inv.inNetns ? ["ip", ["netns", "exec", inv.inNetns, binPath]] : [binPath, []];
   const r = await withSharedHost(() =>
-    run(binPath, [], { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }),
+    run(file, argv, { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }),
   );
   return {
     code: r.code,

@@ -2,7 +2,7 @@
 // /var/lib/cni/firewall/<network>/<containerID>:<ifname>. The reference keeps nothing: its rules
 // carry no container identity, so a DEL without prevResult (or a GC) could not know them. The file
 // is written before any rule and removed after the rules, so a DEL after a crashed ADD finds it.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { CniError, Code } from '../../shared/errors.ts';
@@ -18,6 +18,8 @@ const StateSchema = z.object({
   addrs: z.array(z.object({ family: z.union([z.literal(4), z.literal(6)]), cidr: z.string() })),
   /** The bridge whose isolation rules the attachment relies on (same-bridge). */
   bridge: z.string().optional(),
+  /** The network namespace the rules live in (device:inode of the plugin's own). */
+  netns: z.string().optional(),
 });
 export type AttachmentState = z.infer<typeof StateSchema>;
 
@@ -26,7 +28,18 @@ export type AttachmentState = z.infer<typeof StateSchema>;
 const fileName = (cid: string, ifname: string) => `${cid}:${ifname}`;
 const netDir = (net: string) => join(STATE_DIR, net);
 
-export function writeState(net: string, s: AttachmentState): void {
+/** The namespace this process runs in: rules of another one (a nested host) are not ours to judge. */
+function ownNetns(): string {
+  try {
+    const st = statSync('/proc/self/ns/net');
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return '';
+  }
+}
+
+export function writeState(net: string, state: Omit<AttachmentState, 'netns'>): void {
+  const s: AttachmentState = { ...state, netns: ownNetns() };
   const dir = netDir(net);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -68,8 +81,9 @@ export function removeState(net: string, cid: string, ifname: string): void {
   }
 }
 
-/** Every recorded attachment of one network (or of all networks), with the network's name. */
+/** Every attachment recorded in this namespace, of one network (or of all), with the network's name. */
 export function listStates(net?: string): Array<{ net: string; state: AttachmentState }> {
+  const here = ownNetns();
   let nets: string[];
   try {
     nets = net !== undefined ? [net] : readdirSync(STATE_DIR);
@@ -88,7 +102,7 @@ export function listStates(net?: string): Array<{ net: string; state: Attachment
       if (f.startsWith('.')) continue;
       try {
         const s = parse(readFileSync(join(netDir(n), f), 'utf8'));
-        if (s) out.push({ net: n, state: s });
+        if (s && (s.netns === undefined || s.netns === here)) out.push({ net: n, state: s });
       } catch {
         /* removed meanwhile */
       }
