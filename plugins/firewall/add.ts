@@ -1,6 +1,6 @@
 import type { Result } from '../../shared/result.ts';
 import type { Ctx } from '../../shared/skel.ts';
-import { bridgeOf, hostAddrs, parseFirewallConf, requirePrev } from './config.ts';
+import { bridgeOf, hostAddrs, parseFirewallConf, requirePrev, type HostAddr } from './config.ts';
 import { resolveBackend } from './backend.ts';
 import { fwdAdd } from './firewalld.ts';
 import { iptablesAdd, iptablesUndo, type Added } from './iptables.ts';
@@ -26,9 +26,10 @@ export async function add(ctx: Ctx): Promise<Result> {
     containerID: cid, ifname, backend, addrs, ...(backend === 'firewalld' ? { zone: conf.zone } : {}), ...(bridge ? { bridge } : {}),
   });
   const added: Added[] = [];
+  const bound: HostAddr[] = [];
   try {
     if (backend === 'firewalld') {
-      await fwdAdd(conf.zone, addrs);
+      await fwdAdd(conf.zone, addrs, (a) => bound.push(a));
       // The ingress policy is iptables whatever the backend, as in the reference.
       if (bridge) await iptablesAdd(addrs, { bridge }, (a) => added.push(a));
     } else {
@@ -38,7 +39,7 @@ export async function add(ctx: Ctx): Promise<Result> {
     // A failed ADD takes back what it added, and nothing another attachment still has.
     const keep = claimedElsewhere(conf.name, cid, ifname, backend);
     await iptablesUndo(added, keep).catch(() => undefined);
-    if (backend === 'firewalld') await fwdRemove(conf.zone, addrs, keep).catch(() => undefined);
+    await fwdRemove(conf.zone, bound, keep).catch(() => undefined);
     removeState(conf.name, cid, ifname);
     throw e;
   }

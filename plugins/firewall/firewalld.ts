@@ -44,11 +44,15 @@ export async function firewalldRunning(): Promise<boolean> {
 
 const reason = (r: { stderr: string; exitCode: number }) => r.stderr.trim().replace(/^Call failed: /, '') || `busctl exit status ${r.exitCode}`;
 
-/** addSource for each address; an address already in the zone is fine (ZONE_ALREADY_SET). */
-export async function fwdAdd(zone: string, addrs: readonly HostAddr[]): Promise<void> {
+/**
+ * addSource for each address; an address already in the zone is fine (ZONE_ALREADY_SET). Reports
+ * each address it bound, so that a failure can take back exactly those.
+ */
+export async function fwdAdd(zone: string, addrs: readonly HostAddr[], onBound: (a: HostAddr) => void): Promise<void> {
   for (const a of addrs) {
     const r = await callZone('addSource', zone, a.cidr);
-    if (r.exitCode !== 0 && !r.stderr.includes('ZONE_ALREADY_SET')) {
+    if (r.exitCode === 0) onBound(a);
+    else if (!r.stderr.includes('ZONE_ALREADY_SET')) {
       throw new CniError(Code.Internal, `failed to add the address ${a.cidr} to ${zone} zone: ${reason(r)}`);
     }
   }
