@@ -40,7 +40,7 @@ export const DEFAULT_ZONE = 'trusted';
 
 // iptables chain names: up to 28 characters, nothing iptables-restore could read as syntax, and
 // not a built-in chain or target (a jump there would be refused, or loop back into CNI-FORWARD).
-const CHAIN = /^[A-Za-z0-9_.+-]{1,28}$/;
+const CHAIN = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,27}$/;
 const RESERVED_CHAINS = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING', 'ACCEPT', 'DROP', 'RETURN', 'QUEUE', FORWARD_CHAIN,
   'CNI-ISOLATION-STAGE-1', 'CNI-ISOLATION-STAGE-2']);
 // firewalld zone names: letters, digits and _ + . - (firewalld's own check is stricter still).
@@ -63,7 +63,7 @@ export function parseFirewallConf(raw: unknown, cniVersion: string): FirewallCon
     backend = c.backend;
   }
   const adminChain = c.iptablesAdminChainName || DEFAULT_ADMIN_CHAIN;
-  if (!CHAIN.test(adminChain)) throw invalidConfig(`iptablesAdminChainName: invalid chain name ${JSON.stringify(adminChain)} (1-28 of A-Z a-z 0-9 _ . + -)`);
+  if (!CHAIN.test(adminChain)) throw invalidConfig(`iptablesAdminChainName: invalid chain name ${JSON.stringify(adminChain)} (up to 28 of A-Z a-z 0-9 _ . + -, starting with a letter or digit)`);
   if (RESERVED_CHAINS.has(adminChain)) throw invalidConfig(`iptablesAdminChainName: ${JSON.stringify(adminChain)} is a built-in or plugin chain`);
   const zone = c.firewalldZone || DEFAULT_ZONE;
   if (!ZONE.test(zone)) throw invalidConfig(`firewalldZone: invalid zone name ${JSON.stringify(zone)}`);

@@ -19,7 +19,11 @@ export async function del(ctx: Ctx): Promise<void> {
   const { containerId: cid, ifname } = ctx.env;
   const st = readState(conf.name, cid, ifname);
   const fromPrev = hostAddrs(conf.prevResult);
-  if (fromPrev.length === 0 && !st) return; // nothing known: nothing to do, no process started
+  if (fromPrev.length === 0 && !st) {
+    // Nothing known: no process started; only what a killed ADD may have left in the directory.
+    removeState(conf.name, cid, ifname);
+    return;
+  }
   const backend = conf.backend ?? st?.backend ?? (await resolveBackend(conf));
   await teardown(conf.name, cid, ifname, backend, fromPrev, conf.zone, st);
 }

@@ -38,11 +38,39 @@ function ownNetns(): string {
   }
 }
 
+const TMP = /^\.tmp-(\d+)-/;
+
+/** Temp files of writers that died before their rename (a killed ADD). */
+function sweepTemp(dir: string): void {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const f of files) {
+    const pid = Number(TMP.exec(f)?.[1] ?? 0);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') {
+        try {
+          unlinkSync(join(dir, f));
+        } catch {
+          /* removed meanwhile */
+        }
+      }
+    }
+  }
+}
+
 export function writeState(net: string, state: Omit<AttachmentState, 'netns'>): void {
   const s: AttachmentState = { ...state, netns: ownNetns() };
   const dir = netDir(net);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    sweepTemp(dir);
     const tmp = join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
     renameSync(tmp, join(dir, fileName(s.containerID, s.ifname)));
@@ -72,10 +100,16 @@ export function removeState(net: string, cid: string, ifname: string): void {
   try {
     unlinkSync(join(netDir(net), fileName(cid, ifname)));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CniError(Code.IoFailure, `failed to remove the firewall state of ${cid}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new CniError(Code.IoFailure, `failed to remove the firewall state of ${cid}: ${(e as Error).message}`);
   }
+  sweepTemp(netDir(net));
+  tryRmdir(netDir(net));
+}
+
+function tryRmdir(dir: string): void {
   try {
-    rmdirSync(netDir(net)); // only when empty: the last attachment of the network
+    rmdirSync(dir); // only when empty: the last attachment of the network
   } catch {
     /* not empty, or gone */
   }
