@@ -11,6 +11,7 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'loopback', entry: 'plugins/loopback/main.ts' },
   { name: 'bridge', entry: 'plugins/bridge/main.ts' },
   { name: 'portmap', entry: 'plugins/portmap/main.ts' },
+  { name: 'firewall', entry: 'plugins/firewall/main.ts' },
   { name: 'host-local', entry: 'ipam/host-local/main.ts' },
 ];
 

@@ -193,9 +193,29 @@ async function concurrent(rows: Row[]): Promise<void> {
   });
 }
 
+/**
+ * The firewall plugin, alone and in the chain bridge+host-local+firewall through cnitool, measured
+ * inside a host stand-in namespace by firewall-runner.ts (the real host's filter table is never
+ * touched, and no namespace switch is inside the timings).
+ */
+async function firewall(rows: Row[]): Promise<void> {
+  const host = `${prefix}-fwh`;
+  await netnsAdd(host);
+  try {
+    await execa('ip', ['-n', host, 'link', 'set', 'lo', 'up']);
+    const r = await execa('ip', ['netns', 'exec', host, process.execPath, resolve('conformance/bench/firewall-runner.ts'), prefix, String(RUNS), OURS, REF, CNITOOL], { reject: false });
+    if (r.exitCode !== 0) throw new Error(`firewall bench failed: ${r.stderr}`);
+    rows.push(...(JSON.parse(String(r.stdout)) as Row[]));
+  } finally {
+    await netnsDel(host);
+    for (const who of ['ours', 'ref']) rmSync(`/var/lib/cni/firewall/${prefix}-fw-${who}`, { recursive: true, force: true });
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
   chain,
   concurrent,
+  firewall,
 };

@@ -32,6 +32,8 @@ export interface CnitoolOptions {
   cniArgs?: string | Record<string, string>;
   extraEnv?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Run cnitool (and so every plugin) inside this named netns, e.g. a stand-in for the host. */
+  inNetns?: string;
 }
 
 /**
@@ -58,7 +60,9 @@ export async function cnitool(
 
   // libcni runs plugins with no timeout; ours keeps a hung plugin from eating the test.
   const r = await withSharedHost(() =>
-    run(CNITOOL, [verb, netName, netnsPath], { env, extendEnv: false, timeoutMs: opts.timeoutMs ?? 45_000 }),
+    opts.inNetns
+      ? run("ip", ["netns", "exec", opts.inNetns, CNITOOL, verb, netName, netnsPath], { env, extendEnv: false, timeoutMs: opts.timeoutMs ?? 45_000 })
+      : run(CNITOOL, [verb, netName, netnsPath], { env, extendEnv: false, timeoutMs: opts.timeoutMs ?? 45_000 }),
   );
   let json: any;
   try {

@@ -42,10 +42,7 @@ export interface PluginInvocation {
   /** Extra/override env; a value of undefined removes the variable. */
   extraEnv?: Record<string, string | undefined>;
   timeoutMs?: number;
-  /**
-   * Run the plugin inside this named network namespace (`ip netns exec`): for cases about "the
-   * plugin's own namespace", which must never be the real host's.
-   */
+  /** Run the plugin inside this named netns (`ip netns exec`), e.g. a stand-in for the host. */
   inNetns?: string;
 }
 
@@ -114,10 +111,9 @@ export async function runPlugin(
   applyEnv(env, inv.extraEnv);
 
   const input = typeof stdin === "string" ? stdin : JSON.stringify(stdin);
+  const [file, argv] = inv.inNetns ? ["ip", ["netns", "exec", inv.inNetns, binPath]] : [binPath, []];
   const r = await withSharedHost(() =>
-    inv.inNetns !== undefined
-      ? run("ip", ["netns", "exec", inv.inNetns, binPath], { input, env: { ...env, PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" }, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 })
-      : run(binPath, [], { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }),
+    run(file, argv, { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }),
   );
   return {
     code: r.code,

@@ -12,7 +12,7 @@ import { generateCorpus, type Case, type Context, type PluginName } from './corp
 import { foreignLinks, runAll, runCase, type Verdict } from './runner.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
-const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap'];
+const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall'];
 const ok = PLUGINS.every(haveOurBin);
 
 describe.skipIf(!ok)('robustness: bad input corpus', () => {
@@ -26,7 +26,9 @@ describe.skipIf(!ok)('robustness: bad input corpus', () => {
     ctx = { net: netName(), bridge: bridgeName(), dataDir: await ipamDataDir(), netns: ns.path, cid: containerId(), v4: '10.166.1.' };
     // Paths hostile dataDirs aim at must stay absent too.
     for (const p of ['/etc/cni-ts-evil', '/tmp/a\nb', resolve('relative')]) trackPath(p);
-    dirs = [ctx.dataDir, `/var/lib/cni/networks/${ctx.net}`, '/etc/cni-ts-evil', resolve('relative'), '/proc/cni-ts-x'];
+    // The firewall plugin's per-attachment records of this network must not appear either.
+    dirs = [ctx.dataDir, `/var/lib/cni/networks/${ctx.net}`, `/var/lib/cni/firewall/${ctx.net}`, '/etc/cni-ts-evil', resolve('relative'), '/proc/cni-ts-x'];
+    trackPath(`/var/lib/cni/firewall/${ctx.net}`);
   });
 
   const snap = async (): Promise<[HostSnapshot, HostSnapshot]> => [

@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -80,6 +80,15 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
           ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 0 }],
         },
       };
+    case 'firewall':
+      return {
+        cniVersion: '1.1.0', name: c.net, type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge',
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: c.bridge }, { name: 'eth0', sandbox: c.netns }],
+          ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 1 }],
+        },
+      };
   }
 }
 
@@ -102,6 +111,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   'host-local': ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   bridge: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -164,7 +174,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK', 'DEL'].filter((x) => all.includes(x as Verb)) as Verb[], env: { CNI_NETNS: v }, msg: /not a network namespace/ });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
   return m;
@@ -278,6 +288,26 @@ function specific(p: PluginName, c: Context): Mutation[] {
     }
     field('runtimeConfig.portMappings', 'x', /portMappings|runtimeConfig/i, add);
     field('runtimeConfig', [], /runtimeConfig/i, add);
+  }
+  if (p === 'firewall') {
+    // Read by every verb (the whole config is parsed first).
+    const every: Verb[] = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'];
+    for (const v of ['bogus', 'iptables\n', 'nftables', 'firewalld;x', 42]) field('backend', v, /backend/i, every);
+    for (const v of ['bogus', 'same-bridge;x', 'isolated', 'Open', 42, []]) field('ingressPolicy', v, /ingressPolicy|ingress policy/i, every);
+    for (const v of ['a b', 'a\nb', 'x'.repeat(40), 'a;b', '"x"', '$(id)', 42, '-F', '--flush', '-j', 'ACCEPT', 'FORWARD', 'CNI-FORWARD', 'CNI-ISOLATION-STAGE-1', 'a\u0000b']) {
+      field('iptablesAdminChainName', v, /iptablesAdminChainName|chain/i, every);
+    }
+    for (const v of ['a b', 'a;b', '$(id)', '-x', 'a\nb', 'x'.repeat(80), 42, {}]) field('firewalldZone', v, /firewalldZone|zone/i, every);
+    field('prevResult', undefined, /prevResult/i, ['ADD', 'CHECK']);
+    for (const v of ['x', 42, { ips: 'x' }, { cniVersion: '1.1.0', ips: [{ address: 'bogus' }] }, { cniVersion: '1.1.0', ips: [{ address: '10.0.0.1' }] },
+      { cniVersion: '9.9.9', ips: [] }]) {
+      field('prevResult', v, /prevResult|result|address|IP|version|unmarshal|decod/i, ['ADD', 'CHECK', 'DEL']);
+    }
+    // The bridge name becomes -i/-o of the isolation rules.
+    for (const v of ['a b', 'br0 -j ACCEPT', 'br+', 'a"b', 'a\nb', 'x'.repeat(16), '', '$(id)']) {
+      field('prevResult.interfaces', [{ name: v }, { name: 'eth0', sandbox: c.netns }], /interface|bridge/i, ['ADD', 'CHECK']);
+    }
+    field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   return m;
 }

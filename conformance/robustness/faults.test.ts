@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  baseEnv, deleteNetns, exclusiveHost, haveOurBin, links, makeTempDir, mixedCniPath, onCleanup, ourBin, run, OUR_BIN_DIR,
+  baseEnv, containerId, createNetns, deleteNetns, diffHostState, exclusiveHost, haveOurBin, links, makeTempDir, mixedCniPath, netName,
+  onCleanup, ourBin, run, snapshotHost, OUR_BIN_DIR,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import {
@@ -14,6 +15,8 @@ import {
 } from './chain.ts';
 import { SCALE, report } from './scale.ts';
 import { diff, newCtr, newNet, nsName, snap, warmUp } from './state.ts';
+import { foreignLinks } from './runner.ts';
+import { FIREWALL, makeHost, trackState } from '../firewall/sandbox.ts';
 
 const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
 describe.skipIf(!ok)('robustness: faults', () => {
@@ -65,6 +68,47 @@ describe.skipIf(!ok)('robustness: faults', () => {
     await delChain(n, c, res);
     expect(await leases(n)).toEqual([]);
     report('SIGKILL trials', `${SCALE.killTrials} (${killed} actually killed mid-run)`);
+    expect(problems).toEqual([]);
+  });
+
+  it.skipIf(!haveOurBin('firewall'))('SIGKILL at a random point of firewall ADD (in a host stand-in), then DEL without prevResult leaves nothing', { timeout: 300_000 }, async () => {
+    // The firewall's rules go to a FORWARD-DROP stand-in for the host, never to the real filter table.
+    const host = await makeHost();
+    const net = netName();
+    const dir = trackState(net);
+    const ns = await createNetns();
+    const conf = (i: number) => ({
+      cniVersion: '1.1.0', name: net, type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge',
+      prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'cgbrk' }, { name: 'eth0', sandbox: ns.path }],
+        ips: [{ interface: 1, address: `10.201.40.${i + 2}/24` }, { interface: 1, address: `fd01:201:40::${i + 2}/64` }] },
+    });
+    const env = (command: string, cid: string) => ({ ...baseEnv(), CNI_COMMAND: command, CNI_CONTAINERID: cid, CNI_NETNS: ns.path, CNI_IFNAME: 'eth0', CNI_PATH: OUR_BIN_DIR });
+    const exec = (command: string, cid: string, c: object) =>
+      execa('ip', ['netns', 'exec', host.ns.name, FIREWALL.ours], { env: env(command, cid), extendEnv: false, input: JSON.stringify(c), reject: false });
+    // Warm-up: the shared chains and this bridge's isolation exist before the snapshots.
+    const w = containerId();
+    expect((await exec('ADD', w, conf(99))).exitCode).toBe(0);
+    expect((await exec('DEL', w, { ...conf(99), prevResult: undefined })).exitCode).toBe(0);
+    const trials = Math.max(6, SCALE.killTrials / 2);
+    const problems: string[] = [];
+    let killed = 0;
+    for (let t = 0; t < trials; t++) {
+      const cid = containerId();
+      // Wider than the chain's: start-up alone takes most of 150 ms on a loaded machine.
+      const delay = randomInt(0, 401);
+      const before = await snapshotHost({ netns: host.ns.name, dirs: [dir] });
+      const child = exec('ADD', cid, conf(t));
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const r = await child;
+      clearTimeout(timer);
+      if (r.signal === 'SIGKILL') killed++;
+      await waitProcsGone(cid); // iptables-restore started by the killed plugin finishes on its own
+      const del = await exec('DEL', cid, { ...conf(t), prevResult: undefined });
+      if (del.exitCode !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL failed: ${del.stdout}`);
+      const d = diffHostState(before, await snapshotHost({ netns: host.ns.name, dirs: [dir] }), { ignore: (sec, e) => sec === 'files' && e === dir });
+      if (d.length) problems.push(`trial ${t} (killed after ${delay} ms) left: ${d.join('; ').slice(0, 800)}`);
+    }
+    report('firewall SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
     expect(problems).toEqual([]);
   });
 

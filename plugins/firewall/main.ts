@@ -1,0 +1,10 @@
+// firewall: lets a container's traffic through the host's FORWARD chain (iptables or firewalld),
+// and with ingressPolicy same-bridge isolates bridges from each other (chained plugin).
+import { runPlugin } from '../../shared/skel.ts';
+import { add } from './add.ts';
+import { del } from './del.ts';
+import { check } from './check.ts';
+import { gc } from './gc.ts';
+import { status } from './status.ts';
+
+await runPlugin({ name: 'firewall', add, del, check, gc, status });
