@@ -60,9 +60,11 @@ export interface TuningConf {
 
 /**
  * Decode stdin and CNI_ARGS as tuning.go parseConf does: conf, then `MAC=` from CNI_ARGS, then
- * runtimeConfig.mac, then args.cni. Values are checked here, before anything is touched.
+ * runtimeConfig.mac, then args.cni. Values are checked here, before anything is touched. DEL uses
+ * neither the MAC nor the sysctls (`forDel`): like the reference, it does not refuse them, so a
+ * config ADD refused can still be deleted.
  */
-export function parseTuningConf(raw: unknown, cniArgs: string): TuningConf {
+export function parseTuningConf(raw: unknown, cniArgs: string, forDel = false): TuningConf {
   const c = parseConfig(TuningConfSchema, raw, 'failed to load netconf');
   const dataDir = c.dataDir === undefined || c.dataDir === '' ? DEFAULT_DATA_DIR : c.dataDir;
   const dp = pathProblem(dataDir);
@@ -88,6 +90,7 @@ export function parseTuningConf(raw: unknown, cniArgs: string): TuningConf {
   }
 
   const conf: TuningConf = { raw: c, dataDir, sysctl: [...sysctl], promisc, mtu: mtuV };
+  if (forDel) return conf;
   if (mac !== '') {
     const bytes = parseMac(mac);
     if (!bytes) throw invalidConfig(`mac: invalid MAC address ${JSON.stringify(mac)}`, mac);

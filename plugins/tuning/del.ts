@@ -9,7 +9,7 @@ import { parseSaved, readState, removeState, stateFile } from './state.ts';
 
 export async function del(ctx: Ctx): Promise<void> {
   const { env } = ctx;
-  const conf = parseTuningConf(ctx.raw, env.args);
+  const conf = parseTuningConf(ctx.raw, env.args, true);
   const file = stateFile(conf.dataDir, env.containerId, env.ifname);
   const content = readState(file);
   if (content === undefined) return;
