@@ -105,4 +105,12 @@ describe.skipIf(!haveOurBin('tuning'))('tuning vs reference', () => {
     expect(o[2]!.json.msg).toMatch(/mtu: /);
     expect(o[4]!.json.msg).toMatch(/mac: invalid MAC address "not-a-mac"/);
   });
+
+  it('DEL of a config ADD refuses (sysctl outside net., bad MAC) succeeds, as the reference', async () => {
+    const envs = await Promise.all(IMPLS.map((i) => makeEnv(i)));
+    for (const e of envs) {
+      const r = await call(e, 'DEL', conf(e, { sysctl: { 'kernel.hostname': 'x' }, mac: 'not-a-mac' }));
+      expect(r.code, `${e.impl}: ${r.stdout}`).toBe(0);
+    }
+  });
 });
