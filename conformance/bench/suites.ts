@@ -212,10 +212,95 @@ async function firewall(rows: Row[]): Promise<void> {
   }
 }
 
+const TUNING = {
+  mtu: 1400, promisc: true, allmulti: true, mac: '02:00:00:00:ca:fe',
+  sysctl: { 'net.core.somaxconn': '512', 'net.ipv4.conf.IFNAME.arp_ignore': '1' },
+};
+
+/** tuning alone on a prepared veth in one namespace: DEL restores it for the next run. */
+async function tuning(rows: Row[]): Promise<void> {
+  const data = tmp('tu');
+  const ns = `${prefix}-tu`;
+  const path = await netnsAdd(ns);
+  try {
+    await execa('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0']);
+    await addDelPairs('tuning (mac, mtu, promisc, allmulti, 2 sysctls)', rows, (who, cmd, i) => ({
+      bin: `${DIRS[who]}/tuning`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-tu-${who}-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-tu`, type: 'tuning', dataDir: data, ...TUNING,
+        prevResult: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: path }], ips: [{ address: '10.202.249.2/24', interface: 0 }] } }),
+    }));
+  } finally {
+    await netnsDel(ns);
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+/**
+ * bridge + host-local + tuning through cnitool, twice: with the reference bridge and host-local on
+ * both sides (only tuning differs), and all ours against all reference.
+ */
+async function tuningChain(rows: Row[]): Promise<void> {
+  const data = tmp('tc');
+  const dirs: string[] = [data];
+  const variants = [
+    { label: 'chain ref bridge+host-local + tuning', plugins: { ours: { bridge: REF, 'host-local': REF, tuning: OURS }, ref: { bridge: REF, 'host-local': REF, tuning: REF } }, octet: { ours: 250, ref: 251 } },
+    { label: 'chain bridge+host-local+tuning, all ours vs all ref', plugins: { ours: { bridge: OURS, 'host-local': OURS, tuning: OURS }, ref: { bridge: REF, 'host-local': REF, tuning: REF } }, octet: { ours: 252, ref: 253 } },
+  ];
+  try {
+    for (const [v, variant] of variants.entries()) {
+      const setup = {} as Record<Who, { conf: string; path: string; net: string; br: string }>;
+      for (const who of ['ours', 'ref'] as Who[]) {
+        const path = tmp(`tcpath-${who}`);
+        const conf = tmp(`tcconf-${who}`);
+        dirs.push(path, conf);
+        for (const [name, dir] of Object.entries(variant.plugins[who])) await execa('ln', ['-s', `${dir}/${name}`, join(path, name)]);
+        const net = `${prefix}-tc${v}-${who}`;
+        const br = `${prefix}t${v}${who[0]}`;
+        writeFileSync(join(conf, `${net}.conflist`), JSON.stringify({
+          cniVersion: '1.0.0', name: net,
+          plugins: [
+            { type: 'bridge', bridge: br, isGateway: true,
+              ipam: { type: 'host-local', subnet: `10.202.${variant.octet[who]}.0/24`, dataDir: data } },
+            { type: 'tuning', capabilities: { mac: true }, dataDir: data, ...TUNING },
+          ],
+        }));
+        setup[who] = { conf, path, net, br };
+      }
+      const add: Record<Who, number[]> = { ours: [], ref: [] };
+      const del: Record<Who, number[]> = { ours: [], ref: [] };
+      try {
+        for (let i = 0; i < RUNS; i++) {
+          for (const who of (i % 2 ? ['ref', 'ours'] : ['ours', 'ref']) as Who[]) {
+            const ns = `${prefix}-t${who[0]}${i}`;
+            const nsPath = await netnsAdd(ns);
+            const s = setup[who];
+            const e = (verb: string) => ({ bin: CNITOOL, args: [verb, s.net, nsPath], env: env(verb.toUpperCase(), { NETCONFPATH: s.conf, CNI_PATH: s.path, CAP_ARGS: JSON.stringify({ mac: '02:00:00:00:be:ef' }) }) });
+            try {
+              add[who].push(await runCnitool(e('add')));
+              del[who].push(await runCnitool(e('del')));
+            } finally {
+              await netnsDel(ns);
+            }
+          }
+        }
+      } finally {
+        for (const who of ['ours', 'ref'] as Who[]) await execa('ip', ['link', 'del', setup[who].br], { reject: false });
+      }
+      rows.push({ op: `${variant.label} ADD (cnitool)`, ours: median(add.ours), ref: median(add.ref), runs: RUNS });
+      rows.push({ op: `${variant.label} DEL (cnitool)`, ours: median(del.ours), ref: median(del.ref), runs: RUNS });
+    }
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
   chain,
   concurrent,
   firewall,
+  tuning,
+  'tuning-chain': tuningChain,
 };

@@ -12,7 +12,7 @@ import { generateCorpus, type Case, type Context, type PluginName } from './corp
 import { foreignLinks, runAll, runCase, type Verdict } from './runner.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
-const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall'];
+const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall', 'tuning'];
 const ok = PLUGINS.every(haveOurBin);
 
 describe.skipIf(!ok)('robustness: bad input corpus', () => {
@@ -33,7 +33,8 @@ describe.skipIf(!ok)('robustness: bad input corpus', () => {
 
   const snap = async (): Promise<[HostSnapshot, HostSnapshot]> => [
     await snapshotHost({ dirs, sysctls: ['net.ipv4.ip_forward'] }),
-    await snapshotHost({ netns: ns.name }),
+    // tuning's base config sets this inside the namespace: no case may get that far.
+    await snapshotHost({ netns: ns.name, sysctls: ['net.core.somaxconn'] }),
   ];
   // host-local creates <dataDir>/<net>/ and its lock file on every verb before reading the config
   // further, as upstream does: scaffolding without state, so not a leak. The round-robin cursor

@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -89,6 +89,13 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
           ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 1 }],
         },
       };
+    case 'tuning':
+      // A valid ADD would fail only for want of eth0 in the namespace: every case must fail earlier.
+      return {
+        cniVersion: '1.1.0', name: c.net, type: 'tuning', dataDir: `${c.dataDir}/tuning`,
+        mac: '02:00:00:00:00:01', mtu: 1400, promisc: true, sysctl: { 'net.core.somaxconn': '512' },
+        prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
+      };
   }
 }
 
@@ -112,6 +119,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   bridge: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  tuning: ['ADD', 'DEL', 'CHECK'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -165,8 +173,8 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of HOSTILE_ENV.filter((s) => !/^[^\s/:"'\\#;{}$`*?\x00-\x1f\x7f]{1,15}$/.test(s) || s === '.' || s === '..')) {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
-  // Only bridge and loopback enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net'] : []) {
+  // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net'] : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
   }
   // Exists but is no network namespace: refused by every plugin, before anything (netns-type.test.ts has them all).
@@ -175,6 +183,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
     if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
   return m;
@@ -309,7 +318,52 @@ function specific(p: PluginName, c: Context): Mutation[] {
     }
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
+  if (p === 'tuning') tuningMutations(field, m);
   return m;
+}
+
+function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
+  // ADD and CHECK share one parser: the long lists run for ADD, a few cases show CHECK refuses too.
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  const add = ['ADD'] as Verb[];
+  // Keys: everything that could walk out of /proc/sys/net or be read as sysctl(8) syntax.
+  const keys = ['kernel.hostname', 'kernel/hostname', 'net', 'net.', '.net.core.somaxconn', 'net/../kernel/hostname', 'net..core',
+    'net.core.somaxconn/..', 'vm.overcommit_memory', 'net.IFNAME', ...HOSTILE_STRINGS.filter((x) => /[\s=.\x00-\x1f\x7f]/.test(x)).map((x) => `net.core.${x}`)];
+  for (const [i, k] of [...new Set(keys)].entries()) {
+    if (k === 'net.IFNAME') continue; // a valid key (sets net/<ifname>: fails in the kernel, not here)
+    field('sysctl', { [k]: '1' }, /sysctl/i, i < 6 ? addCheck : add);
+    // The same validation covers args.cni.sysctl: a few keys show it is applied there too.
+    if (i < 6) field('args', { cni: { sysctl: { [k]: '1' } } }, /sysctl/i, add);
+  }
+  for (const v of ['1\n2', '1\u0000', '1\r', 'x'.repeat(5000), 42, true, [], {}]) field('sysctl', { 'net.core.somaxconn': v }, /sysctl/i, addCheck);
+  for (const v of ['x', 42, [], true]) field('sysctl', v, /sysctl/i);
+  const macs = ['zz:zz:zz:zz:zz:zz', 'aa:bb', '02:00:00:00:00:01\n', '02:00:00:00:00:01 mtu 1', '$(id)', '02:00:00:00:00:0'];
+  // Every third hostile string: the MAC parser accepts one exact shape, the rest adds run time only.
+  for (const [i, v] of [...macs, ...HOSTILE_STRINGS.filter((_, j) => j % 3 === 0)].entries()) field('mac', v, /mac|MAC/, i < 6 ? addCheck : add);
+  for (const v of macs) {
+    field('runtimeConfig', { mac: v }, /mac|MAC/, add);
+    field('args', { cni: { mac: v } }, /mac|MAC/, add);
+  }
+  for (const v of [42, [], {}]) field('mac', v, /mac/);
+  for (const k of ['mtu', 'txQLen']) {
+    for (const v of [-1, 1.5, '1400', true, [], 2 ** 53, 'x; rm -rf /']) {
+      field(k, v, new RegExp(k));
+      field('args', { cni: { [k]: v } }, new RegExp(k), add);
+    }
+  }
+  field('txQLen', 2 ** 32, /txQLen/);
+  for (const k of ['promisc', 'allmulti']) for (const v of ['yes', 1, []]) field(k, v, new RegExp(k));
+  for (const d of ['relative/dir', '/tmp/../etc/cni-ts-evil', '/tmp/a\nb', 42, '/tmp/a\u0000b', '..', '/tmp/./../etc']) field('dataDir', d, /dataDir/);
+  field('args', 'x', /args/);
+  field('args', { cni: 'x' }, /args|cni/);
+  field('runtimeConfig', 'x', /runtimeConfig/);
+  field('prevResult', undefined, /prevResult/, addCheck);
+  for (const v of ['x', 42, { ips: 'x' }, { cniVersion: '1.1.0', interfaces: 'eth0' }, { cniVersion: '1.1.0', ips: [{ address: 'bogus' }] }]) {
+    field('prevResult', v, /prevResult|result|address|interfaces|IP|unmarshal|decod/i, addCheck);
+  }
+  for (const v of ['MAC=zz', 'MAC=02:00:00:00:00:01;MTU=1400', 'MAC=02:00:00:00:00:01 x', 'IgnoreUnknown=1;MAC=$(id)']) {
+    m.push({ what: `CNI_ARGS ${show(v)}`, verbs: addCheck, env: { CNI_ARGS: v }, msg: /arg|MAC|mac/i });
+  }
 }
 
 export function generateCorpus(plugins: readonly PluginName[], ctx: (p: PluginName) => Context): Case[] {

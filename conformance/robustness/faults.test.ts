@@ -17,6 +17,7 @@ import { SCALE, report } from './scale.ts';
 import { diff, newCtr, newNet, nsName, snap, warmUp } from './state.ts';
 import { foreignLinks } from './runner.ts';
 import { FIREWALL, makeHost, trackState } from '../firewall/sandbox.ts';
+import { call as callTuning, conf as tuningConf, makeEnv as makeTuningEnv, snapshot as tuningSnapshot } from '../tuning/helpers.ts';
 
 const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
 describe.skipIf(!ok)('robustness: faults', () => {
@@ -240,5 +241,39 @@ describe.skipIf(!ok)('robustness: faults', () => {
     const ports = (await links()).filter((l) => l.master === n.bridge);
     expect(ports.map((l) => l.ifname)).toEqual([]);
     report('concurrent ADD/DEL processes', `${N + N / 2} ADD + ${N + N / 2} DEL`);
+  });
+});
+
+describe.skipIf(!haveOurBin('tuning'))('robustness: tuning faults', () => {
+  useCleanup({ scope: 'all' });
+
+  it('SIGKILL at a random point of a tuning ADD, then DEL restores the link and removes the saved state', { timeout: 300_000 }, async () => {
+    const problems: string[] = [];
+    let killed = 0;
+    const trials = Math.max(4, SCALE.killTrials >> 1);
+    for (let t = 0; t < trials; t++) {
+      const e = await makeTuningEnv('ours');
+      const before = await tuningSnapshot(e);
+      const c = tuningConf(e, { mac: '02:00:00:00:99:01', mtu: 1300, promisc: true, allmulti: true, txQLen: 50 });
+      const env = {
+        ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: e.cid, CNI_NETNS: e.ns.path, CNI_IFNAME: e.ifname, CNI_PATH: OUR_BIN_DIR,
+      };
+      const delay = randomInt(0, 251); // start-up alone is 40–100 ms: most kills land in the work
+      const child = execa(ourBin('tuning'), [], { env, extendEnv: false, input: JSON.stringify(c), reject: false });
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const r = await child;
+      clearTimeout(timer);
+      if (r.signal === 'SIGKILL') killed++;
+      await waitProcsGone(e.cid); // an orphaned `ip` finishes its batch first
+      const del = await callTuning(e, 'DEL', c);
+      if (del.code !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL ${del.stdout}`);
+      const after = await tuningSnapshot(e);
+      if (JSON.stringify(after) !== JSON.stringify(before)) {
+        problems.push(`trial ${t} (killed after ${delay} ms) left: ${JSON.stringify(after)} (was ${JSON.stringify(before)})`);
+      }
+      await deleteNetns(e.ns);
+    }
+    report('tuning SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
+    expect(problems).toEqual([]);
   });
 });

@@ -1,0 +1,88 @@
+// The saved original link attributes: tuning.go createBackup/restoreBackup's file
+// `<dataDir>/<containerID>_<ifname>.json`, json.MarshalIndent(configToRestore, "", " "), so either
+// implementation can restore what the other saved. Written atomically (temp file + rename) where
+// the reference writes in place, so a killed ADD never leaves half a file.
+import * as z from 'zod';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { goObject, int } from '../../shared/schema.ts';
+import { CniError, Code } from '../../shared/errors.ts';
+
+/** configToRestore: fields and order as in tuning.go (txQLen is upstream's, after 1.1.1). */
+export const SavedSchema = goObject({
+  mac: z.string().optional(),
+  promisc: z.boolean().optional(),
+  mtu: int().optional(),
+  allmulti: z.boolean().optional(),
+  txQLen: int().optional(),
+});
+export interface Saved {
+  mac?: string;
+  promisc?: boolean;
+  mtu?: number;
+  allmulti?: boolean;
+  txQLen?: number;
+}
+
+export const stateFile = (dataDir: string, containerId: string, ifname: string): string => join(dataDir, `${containerId}_${ifname}.json`);
+
+/** Go's MarshalIndent with one-space indent and omitempty: "" and 0 left out, {} when empty. */
+export function formatSaved(s: Saved): string {
+  const o: Record<string, unknown> = {};
+  if (s.mac) o.mac = s.mac;
+  if (s.promisc !== undefined) o.promisc = s.promisc;
+  if (s.mtu) o.mtu = s.mtu;
+  if (s.allmulti !== undefined) o.allmulti = s.allmulti;
+  if (s.txQLen !== undefined) o.txQLen = s.txQLen;
+  return JSON.stringify(o, null, 1);
+}
+
+/** undefined for content the reference could not decode either (it then restores nothing). */
+export function parseSaved(text: string): Saved | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const r = SavedSchema.safeParse(v);
+  if (!r.success) return undefined;
+  const out: Saved = {};
+  const d = r.data;
+  if (d.mac) out.mac = d.mac;
+  if (d.promisc !== undefined) out.promisc = d.promisc;
+  if (d.mtu) out.mtu = d.mtu;
+  if (d.allmulti !== undefined) out.allmulti = d.allmulti;
+  if (d.txQLen !== undefined) out.txQLen = d.txQLen;
+  return out;
+}
+
+/** The file's content, or undefined when there is none. */
+export function readState(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CniError(Code.IoFailure, `failed to open file ${JSON.stringify(path)}: ${(e as Error).message}`);
+  }
+}
+
+export function writeState(dataDir: string, path: string, content: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, content, { mode: 0o600 });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new CniError(Code.IoFailure, `failed to save file ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function removeState(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch (e) {
+    throw new CniError(Code.IoFailure, `failed to remove file ${path}: ${(e as Error).message}`);
+  }
+}
