@@ -11,7 +11,7 @@ import {
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 
-const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap'] as const;
+const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning'] as const;
 
 describe.skipIf(!PLUGINS.every(haveOurBin))('robustness: CNI_NETNS of another kind than a network namespace', () => {
   useCleanup({ scope: 'all' });
@@ -45,6 +45,9 @@ describe.skipIf(!PLUGINS.every(haveOurBin))('robustness: CNI_NETNS of another ki
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: ns.path }], ips: [{ address: '10.166.17.2/24', interface: 0 }] },
       },
     };
+    const prev = { cniVersion: '1.1.0', interfaces: [{ name: bridge }, { name: 'eth0', sandbox: ns.path }], ips: [{ address: '10.166.17.2/24', gateway: '10.166.17.1', interface: 1 }] };
+    confs.firewall = { cniVersion: '1.1.0', name: net, type: 'firewall', backend: 'iptables', prevResult: prev };
+    confs.tuning = { cniVersion: '1.1.0', name: net, type: 'tuning', dataDir: `${dataDir}/tuning`, mtu: 1400, sysctl: { 'net.core.somaxconn': '512' }, prevResult: prev };
     const problems: string[] = [];
     await exclusiveHost(async () => {
       const dirs = [dataDir, `/var/lib/cni/networks/${net}`];
