@@ -162,7 +162,8 @@ export async function runPlugin(plugin: Plugin): Promise<void> {
     process.stdout.write(printJson(err.toJSON(version)));
     process.exitCode = 1;
   }
-  // Fast exit: stdout is a pipe or a file, written synchronously on Linux, and nothing is left
-  // running; waiting for the runtime's own teardown would only add its milliseconds to every call.
-  process.exit();
+  // Fast exit once stdout is flushed: nothing else is left running, and waiting for the runtime's
+  // own teardown would only add its milliseconds to every call. A large output to a pipe is
+  // written asynchronously: exiting before its callback would cut it off.
+  process.stdout.write('', () => process.exit());
 }
