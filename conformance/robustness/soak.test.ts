@@ -15,7 +15,7 @@ const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
 describe.skipIf(!ok)('robustness: load soak', () => {
   useCleanup({ scope: 'all' });
 
-  it(`${SCALE.cycles} ADD/CHECK/DEL cycles, ${SCALE.parallel}-way parallel`, { timeout: FULL ? 3_600_000 : 240_000 }, async () => {
+  it(`${SCALE.cycles} ADD/CHECK/DEL cycles, ${SCALE.parallel}-way parallel`, { timeout: FULL ? 3_600_000 : 300_000 }, async () => {
     const n: Net = { name: netName(), bridge: bridgeName(), dataDir: await ipamDataDir(), subnet: '10.166.4.0/24' };
     const portBase = 29_000 + randomInt(0, 50) * 10;
     const times: Array<Record<'ADD' | 'CHECK' | 'DEL', number>> = new Array(SCALE.cycles);
