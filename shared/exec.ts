@@ -15,6 +15,8 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** The command itself is not installed (spawn failed with ENOENT). */
+  missing?: boolean;
 }
 
 export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -25,7 +27,8 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
     ...(opts.env ? { env: opts.env } : {}),
   });
-  const res = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  const res: RunResult = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  if (r.failed && r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') res.missing = true;
   if (r.failed && r.exitCode === undefined && !opts.allowFail) {
     throw new CniError(Code.Internal, `failed to run ${cmd}: ${r.message}`);
   }

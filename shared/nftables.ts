@@ -7,11 +7,11 @@ export async function nftApply(script: string): Promise<void> {
   if (r.exitCode !== 0) throw new CniError(Code.Internal, `nft failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
 }
 
-/** `nft -j list ...` parsed; undefined when the object does not exist. */
+/** `nft -j list ...` parsed; undefined when the object does not exist (or nft is not installed). */
 export async function nftListJson(args: readonly string[]): Promise<Array<Record<string, unknown>> | undefined> {
   const r = await run('nft', ['-j', 'list', ...args], { allowFail: true });
   if (r.exitCode !== 0) {
-    if (/No such file or directory|does not exist/i.test(r.stderr)) return undefined;
+    if (r.missing || /No such file or directory|does not exist/i.test(r.stderr)) return undefined;
     throw new CniError(Code.Internal, `nft list ${args.join(' ')} failed: ${r.stderr.trim()}`);
   }
   const doc = JSON.parse(r.stdout) as { nftables?: Array<Record<string, unknown>> };

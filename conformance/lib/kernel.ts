@@ -176,6 +176,21 @@ export async function nftRuleset(netns?: NetnsRef): Promise<{ nftables: Array<Re
   return text === "" ? { nftables: [] } : JSON.parse(text);
 }
 
+/** Rules (by comment) and chains (by name) that `match` picks, in tables shared with other users. */
+export async function nftObjectsMatching(match: (s: string) => boolean, netns?: NetnsRef): Promise<{
+  rules: Array<{ family: string; table: string; chain: string; handle: number; comment: string }>;
+  chains: Array<{ family: string; table: string; name: string }>;
+}> {
+  const rs = await nftRuleset(netns);
+  const rules = rs.nftables
+    .filter((o) => o.rule && typeof o.rule.comment === "string" && match(o.rule.comment))
+    .map((o) => ({ family: o.rule.family, table: o.rule.table, chain: o.rule.chain, handle: o.rule.handle, comment: o.rule.comment }));
+  const chains = rs.nftables
+    .filter((o) => o.chain && match(o.chain.name))
+    .map((o) => ({ family: o.chain.family, table: o.chain.table, name: o.chain.name }));
+  return { rules, chains };
+}
+
 /** nft tables as {family, name}. */
 export async function nftTables(netns?: NetnsRef): Promise<Array<{ family: string; name: string }>> {
   const rs = await nftRuleset(netns);

@@ -17,6 +17,7 @@ import {
   ipJson,
   links,
   nftTables,
+  nftObjectsMatching,
   parseIptablesSave,
   ruleChainAndTarget,
   type IpLink,
@@ -284,6 +285,17 @@ async function cleanupPrefix(prefix: string, reg: Registry): Promise<CleanupRepo
   await step("nft", async () => {
     const wanted = new Set(reg.nftTables);
     for (const t of await nftTables()) if (mentions(t.name)) wanted.add(`${t.family} ${t.name}`);
+    // Our rules and chains inside shared tables (masquerade, macspoofchk): rules first, they jump.
+    const { rules, chains } = await nftObjectsMatching(mentions);
+    const inOurs = (family: string, table: string) => wanted.has(`${family} ${table}`);
+    const script = [
+      ...rules.filter((r) => !inOurs(r.family, r.table)).map((r) => `delete rule ${r.family} ${r.table} ${r.chain} handle ${r.handle}`),
+      ...chains.filter((c) => !inOurs(c.family, c.table)).map((c) => `delete chain ${c.family} ${c.table} ${c.name}`),
+    ];
+    if (script.length) {
+      const r = await run("nft", ["-f", "-"], { input: script.join("\n") + "\n" });
+      if (r.code !== 0) errors.push(`nft delete of shared-table objects: ${r.stderr.trim()}`);
+    }
     for (const key of wanted) {
       const [family, name] = key.split(" ") as [string, string];
       const r = await run("nft", ["delete", "table", family, name]);
@@ -340,6 +352,9 @@ export async function leftovers(prefix: string = RUN_PREFIX): Promise<string[]> 
     }
   }
   for (const t of await nftTables()) if (mentions(t.name)) found.push(`nft table ${t.family} ${t.name}`);
+  const shared = await nftObjectsMatching(mentions);
+  for (const r of shared.rules) found.push(`nft rule ${r.family} ${r.table} ${r.chain}: ${r.comment}`);
+  for (const c of shared.chains) found.push(`nft chain ${c.family} ${c.table} ${c.name}`);
   for (const [dir, label] of [
     [CNI_RESULTS_DIR, "cni cache"],
     [CNI_NETWORKS_DIR, "host-local dir"],

@@ -45,7 +45,9 @@ export async function del(ctx: Ctx): Promise<void> {
     if (conf.ipMasqBackend !== 'nftables') steps.push(iptTeardown(conf.name, containerId, families, known));
     if (conf.ipMasqBackend !== 'iptables') steps.push(nftTeardown(conf.name, ifname, containerId).catch((e) => (conf.ipMasqBackend ? Promise.reject(e) : undefined)));
   }
-  if (conf.macspoofchk) steps.push(spoofTeardown(containerId, ifname).catch((e) => process.stderr.write(`macspoofchk teardown: ${(e as Error).message}\n`)));
+  // Unlike the reference (which only logs it), a failed teardown fails DEL: the runtime retries,
+  // and the container's drop rules do not outlive it. Without nft there is nothing to remove.
+  if (conf.macspoofchk) steps.push(spoofTeardown(containerId, ifname));
   const results = await Promise.allSettled(steps);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
