@@ -1,4 +1,4 @@
-// The generic network-configuration keys every plugin reads (spec §4.2, §5, §6).
+// The generic network-configuration keys every plugin reads (spec "Plugin configuration objects", "Deriving request configuration from plugin configuration"; containernetworking/cni `CONVENTIONS.md`).
 import * as z from 'zod';
 import { DnsSchema, parseResult, type Result } from './result.ts';
 import { goObject, goStruct, parseConfig } from './schema.ts';

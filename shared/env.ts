@@ -1,4 +1,4 @@
-// The CNI_* environment: which variables each verb needs, and their validation (spec §2.1).
+// The CNI_* environment: which variables each verb needs, and their validation (spec "Section 2: Execution Protocol", "Parameters"; containernetworking/cni `pkg/skel/skel.go`).
 import { CniError, Code } from './errors.ts';
 import { ifnameProblem, isValidId, pathProblem } from './validate.ts';
 

@@ -1,4 +1,4 @@
-// CNI error objects and the spec's well-known codes (spec §8).
+// CNI error objects and the spec's well-known codes (spec "Section 5: Result Types", "Error").
 
 export const Code = {
   Unknown: 0,

@@ -1,4 +1,4 @@
-// Delegation to the IPAM plugin named by ipam.type (spec §10): found in CNI_PATH, run with the
+// Delegation to the IPAM plugin named by ipam.type (spec "Section 4: Plugin Delegation"): found in CNI_PATH, run with the
 // same environment and stdin, its stderr passed through, its error returned with its code.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Per-container masquerade (bridge/ptp ipMasq), in the reference's two layouts (reference §5.1):
+// Per-container masquerade (bridge/ptp ipMasq), in the reference's two layouts (containernetworking/plugins `pkg/ip/ipmasq_iptables_linux.go`, `pkg/ip/ipmasq_nftables_linux.go`):
 // iptables: chain CNI-<hash(net+id)> + POSTROUTING jump; nftables: rules in table
 // inet cni_plugins_masquerade, chain masq_checks, found again by their comment's hash prefix.
 import { cidrString, ipString, isV4 as isV4Ip, networkCidr, parseCidr } from './addr.ts';

@@ -1,5 +1,5 @@
 // Results of every spec version: one internal form (1.1.0), parsed from and printed in any version
-// through the spec's conversions (spec §7.4), including the conversions that must fail.
+// through the conversions of containernetworking/cni `pkg/types/{020,040,100}/types.go`, including the conversions that must fail.
 import * as z from 'zod';
 import ipaddr from 'ipaddr.js';
 import { parseCidr } from './addr.ts';

@@ -32,7 +32,7 @@ async function both(ipam: Record<string, unknown>, steps: Step[], extra: Record<
 }
 
 describe.skipIf(!haveOurBin('host-local'))('host-local vs reference', () => {
-  it('§2.3 /29 sequence: round robin, DEL, wrap, exhaustion; identical files', async () => {
+  it('/29 sequence: round robin, DEL, wrap, exhaustion; identical files', async () => {
     const c = (n: number) => containerId(`s${n}`);
     const steps: Step[] = [
       { command: 'ADD', id: c(1) }, { command: 'ADD', id: c(2) }, { command: 'ADD', id: c(3) },

@@ -1,6 +1,6 @@
 // Our loopback driven by the upstream cnitool 1.1.2 (spec ≤ 1.0.0) through a conflist, as a runtime
 // would: ADD/CHECK/DEL, libcni's result cache, and libcni's own refusal of CHECK below 0.4.0
-// (checks 14, 40, 48, 67; cni-spec.md §11–12).
+// (containernetworking/cni `libcni/api.go`, `cnitool/`).
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 // loopback by direct invocation: DEL idempotency and odd netns values, CHECK failures, ADD errors
-// (checks 22, 24, 25, 33–37, 40–46, 48–50, 62 as they apply to loopback), next to the reference.
+// (spec "CNI operations" ADD, DEL, CHECK and STATUS, as they apply to loopback), next to the reference.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ const inv = (command: string, netns: string | undefined, over: Partial<PluginInv
 });
 const loUp = async (ns: Netns) => isUp(await link('lo', ns.path));
 
-describe.skipIf(!haveOurBin('loopback'))('loopback DEL always succeeds when nothing is left (checks 41–45)', () => {
+describe.skipIf(!haveOurBin('loopback'))('loopback DEL always succeeds when nothing is left', () => {
   it('DEL with empty/unset CNI_NETNS, a deleted netns, a plain file, without ADD, twice, with and without prevResult', async () => {
     const gone = await createNetns();
     await deleteNetns(gone);
@@ -42,13 +42,13 @@ describe.skipIf(!haveOurBin('loopback'))('loopback DEL always succeeds when noth
       expectEmptySuccess(r);
     });
     // The reference agrees except on the plain file, which it reports (unknown FS magic): we treat a
-    // mount point left behind as a namespace that is gone (spec §3.2: DEL is best-effort).
+    // mount point left behind as a namespace that is gone (spec "DEL: Remove container from network, or un-apply modifications": DEL is best-effort).
     expectError(await runPlugin(REF, inv('DEL', plain), conf()), 999, /unknown FS magic/);
     for (const netns of [undefined, '', gone.path, fresh.path]) expectEmptySuccess(await runPlugin(REF, inv('DEL', netns), conf()));
     expect(await loUp(fresh)).toBe(false);
   });
 
-  it('ADD → DEL (prevResult) → DEL (none) → ADD again → DEL (checks 40, 41, 45, 46)', async () => {
+  it('ADD → DEL (prevResult) → DEL (none) → ADD again → DEL', async () => {
     const ns = await createNetns();
     const c = conf();
     const i = inv('ADD', ns.path);
@@ -67,7 +67,7 @@ describe.skipIf(!haveOurBin('loopback'))('loopback DEL always succeeds when noth
 });
 
 describe.skipIf(!haveOurBin('loopback'))('loopback ADD', () => {
-  it('ADD twice is fine (check 33 does not apply), CNI_IFNAME is ignored (always lo) like the reference', async () => {
+  it('ADD twice is fine (lo always exists, so the spec interface-exists error does not apply), CNI_IFNAME is ignored (always lo) like the reference', async () => {
     const [ns, refNs] = await Promise.all([createNetns(), createNetns()]);
     const c = conf();
     const i = inv('ADD', ns.path);
@@ -80,7 +80,7 @@ describe.skipIf(!haveOurBin('loopback'))('loopback ADD', () => {
     expect(eth0.interfaces).toEqual([{ name: 'lo', mac: '00:00:00:00:00:00', sandbox: ns.path }]);
   });
 
-  it('a non-existent or non-netns CNI_NETNS is an error and creates nothing (check 34)', async () => {
+  it('a non-existent or non-netns CNI_NETNS is an error and creates nothing', async () => {
     const plain = join(await makeTempDir('plain'), 'netns');
     await writeFile(plain, '');
     const gone = await createNetns();
@@ -105,7 +105,7 @@ describe.skipIf(!haveOurBin('loopback'))('loopback ADD', () => {
       expect(e.msg).toBe(refE.msg);
     });
 
-  it('generic keys are accepted: capabilities, runtimeConfig, args, cni.dev/x, dns, unknown keys, CNI_ARGS (checks 22, 24, 25)', async () => {
+  it('generic keys are accepted: capabilities, runtimeConfig, args, cni.dev/x, dns, unknown keys, CNI_ARGS', async () => {
     const ns = await createNetns();
     const c = conf({
       capabilities: { portMappings: true, 'cni.dev/x': true }, runtimeConfig: { portMappings: [] },
@@ -117,14 +117,14 @@ describe.skipIf(!haveOurBin('loopback'))('loopback ADD', () => {
       expect(r.ips).toHaveLength(2);
       expectEmptySuccess(await runPlugin(OURS, inv('CHECK', ns.path, { args }), { ...c, prevResult: r }));
     }
-    // STATUS reports ready, and ADD/DEL keep working after it (check 62).
+    // STATUS reports ready, and ADD/DEL keep working after it (spec "STATUS: Check plugin status").
     expectEmptySuccess(await runPlugin(OURS, { command: 'STATUS' }, { ...c, cniVersion: '1.1.0' }));
     expectEmptySuccess(await runPlugin(OURS, inv('DEL', ns.path), c));
     expect(await loUp(ns)).toBe(false);
   });
 });
 
-describe.skipIf(!haveOurBin('loopback'))('loopback as a chained plugin: prevResult passes through (checks 35–37)', () => {
+describe.skipIf(!haveOurBin('loopback'))('loopback as a chained plugin: prevResult passes through', () => {
   const bridgeLike = (v: string) => ({
     cniVersion: v,
     interfaces: [{ name: 'br0', mac: '0a:58:0a:00:00:01' }, { name: 'eth0', mac: '0a:58:0a:00:00:02', sandbox: '/var/run/netns/x' }],
@@ -174,7 +174,7 @@ describe.skipIf(!haveOurBin('loopback'))('loopback as a chained plugin: prevResu
   });
 });
 
-describe.skipIf(!haveOurBin('loopback'))('loopback CHECK (checks 48–50)', () => {
+describe.skipIf(!haveOurBin('loopback'))('loopback CHECK', () => {
   it('passes after ADD, fails after lo is set down out-of-band, fails after DEL (same message as the reference)', async () => {
     const ns = await createNetns();
     const c = conf();

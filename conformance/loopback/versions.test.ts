@@ -1,8 +1,8 @@
 // Every verb at every spec version, by direct invocation of our loopback in a fresh namespace,
-// next to the reference 1.1.1 (checks 14, 15, 20, 26–32, 40, 48, 51, 53, 56, 59, 61). The
+// next to the reference 1.1.1 (spec "CNI operations" and "Section 5: Result Types"). The
 // reference is only followed where it is spec-correct: 1.1.1 prints a 1.0-shaped result for every
 // version (no ips[].version for 0.3/0.4, no ip4/ip6 for 0.1/0.2), knows no 1.1.0, and answers
-// GC/STATUS with "unknown CNI_COMMAND" (reference-plugins.md §0.1, §4).
+// GC/STATUS with "unknown CNI_COMMAND" (1.1.1 is built on containernetworking/cni v1.0.1, whose `pkg/skel/skel.go` predates GC/STATUS).
 import { describe, expect, it } from 'vitest';
 import {
   containerId, createNetns, haveOurBin, isUp, link, netName, ourBin, refBin, refCniPath, runPlugin, type Netns,
@@ -17,7 +17,7 @@ useCleanup({ scope: 'all' });
 const OURS = ourBin('loopback');
 const REF = refBin('loopback');
 
-/** The spec-correct ADD result of loopback for a fresh namespace, in version v (spec §7). */
+/** The spec-correct ADD result of loopback for a fresh namespace, in version v (spec "Section 5: Result Types"; SPEC.md at the spec-v0.x tags for the older shapes). */
 function expectedAdd(v: SpecVersion, netns: string): Record<string, unknown> {
   if (cmpVersion(v, '0.3.0') < 0) {
     return { cniVersion: v, ip4: { ip: '127.0.0.1/8' }, ip6: { ip: '::1/128' }, dns: {} };
@@ -34,7 +34,7 @@ function expectedAdd(v: SpecVersion, netns: string): Record<string, unknown> {
   };
 }
 
-/** Key order as Go's encoding/json prints the result structs (reference-plugins.md §0.1). */
+/** Key order as Go's encoding/json prints the result structs (containernetworking/cni `pkg/types/100/types.go`, `pkg/types/040/types.go`). */
 function keyOrder(o: Record<string, any>): string[] {
   const out = [Object.keys(o).join(',')];
   for (const ip of o.ips ?? []) out.push(Object.keys(ip).join(','));
@@ -56,7 +56,7 @@ describe.skipIf(!haveOurBin('loopback'))('loopback: every verb at every version'
     // VERSION does not depend on the config version.
     expect(expectJsonSuccess(await runPlugin(OURS, { command: 'VERSION' }, { cniVersion: v }))).toStrictEqual(VERSION_OBJECT);
 
-    // ADD: shape per version, cniVersion echoed (checks 20, 26–32).
+    // ADD: shape per version, cniVersion echoed.
     const add = await run(OURS, ns, 'ADD', conf, 'lo', cid);
     const result = expectJsonSuccess(add);
     expect(result).toStrictEqual(expectedAdd(v, ns.path));
@@ -105,7 +105,7 @@ describe.skipIf(!haveOurBin('loopback'))('loopback: every verb at every version'
     // GC/STATUS did not touch the attachment.
     expect(isUp(await link('lo', ns.path))).toBe(true);
 
-    // DEL with prevResult (check 40): lo down, like the reference.
+    // DEL with prevResult: lo down, like the reference.
     expectEmptySuccess(await run(OURS, ns, 'DEL', checkConf, 'lo', cid));
     expect(isUp(await link('lo', ns.path))).toBe(false);
     if (v !== '1.1.0') {
@@ -121,11 +121,11 @@ describe.skipIf(!haveOurBin('loopback'))('loopback: every verb at every version'
         expect(refE.msg).toBe(e.msg);
       }
     }
-    // DEL again, now without prevResult (checks 41, 45).
+    // DEL again, now without prevResult.
     expectEmptySuccess(await run(OURS, ns, 'DEL', conf, 'lo', cid));
   });
 
-  it('a config without cniVersion is 0.1.0: ip4/ip6 result labelled 0.1.0, as the Go plugins print it (check 21)', async () => {
+  it('a config without cniVersion is 0.1.0: ip4/ip6 result labelled 0.1.0, as the Go plugins print it', async () => {
     const ns = await createNetns();
     const r = await run(OURS, ns, 'ADD', { name: netName(), type: 'loopback' });
     // The reference host-local, given no cniVersion, prints "cniVersion": "0.1.0".

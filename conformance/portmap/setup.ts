@@ -72,7 +72,7 @@ export function portmap(impl: 'ours' | 'ref', command: string, c: Container, con
   return runPlugin(PORTMAP[impl], { command, containerId: c.cid, netns: netns ?? c.ns.path, ifname: 'eth0', path: REF_BIN_DIR }, conf);
 }
 
-/** The reference's per-container chain name (docs §5.2), computed independently of the plugin. */
+/** The reference's per-container chain name (containernetworking/plugins `pkg/utils/utils.go` MustFormatChainNameWithPrefix, prefix DN-), computed independently of the plugin. */
 export const dnChainOf = (net: string, cid: string) => ('CNI-DN-' + createHash('sha512').update(net + cid).digest('hex')).slice(0, 28);
 
 /** nat-table lines that belong to this container: its chain and rules naming it or jumping to it. */

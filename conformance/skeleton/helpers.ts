@@ -1,5 +1,5 @@
 // Shared expectations for the skeleton/loopback conformance files: spec versions, the exact
-// VERSION object, and assertions on the stdout/exit-code protocol (spec §2.2, §8, checks 13–15).
+// VERSION object, and assertions on the stdout/exit-code protocol (spec "Section 2: Execution Protocol", "Error").
 import { expect } from 'vitest';
 import { randomInt } from 'node:crypto';
 import { containerId, ifName, ipamDataDir, netName, trackLink, type PluginResult } from '../lib/index.ts';
@@ -19,7 +19,7 @@ export function cmpVersion(a: string, b: string): number {
 
 const show = (r: PluginResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-/** stdout is one JSON object and nothing else (check 15), returned parsed. */
+/** stdout is one JSON object and nothing else, returned parsed. */
 export function singleJson(r: PluginResult): Record<string, any> {
   let v: unknown;
   // JSON.parse of the whole stdout: a second object or log text would make it throw.
@@ -28,7 +28,7 @@ export function singleJson(r: PluginResult): Record<string, any> {
   return v as Record<string, any>;
 }
 
-/** A failure: non-zero exit, stdout exactly one error object {code:int, msg:string} (check 13). */
+/** A failure: non-zero exit, stdout exactly one error object {code:int, msg:string}. */
 export function expectError(r: PluginResult, code?: number, msg?: RegExp | string): Record<string, any> {
   expect(r.code, show(r)).not.toBe(0);
   expect(r.timedOut, show(r)).toBe(false);
@@ -41,13 +41,13 @@ export function expectError(r: PluginResult, code?: number, msg?: RegExp | strin
   return e;
 }
 
-/** A DEL/CHECK/GC/STATUS success: exit 0 and nothing on stdout (check 14). */
+/** A DEL/CHECK/GC/STATUS success: exit 0 and nothing on stdout. */
 export function expectEmptySuccess(r: PluginResult): void {
   expect(r.code, show(r)).toBe(0);
   expect(r.stdout.trim(), show(r)).toBe('');
 }
 
-/** An ADD/VERSION success: exit 0 and exactly one JSON object on stdout (check 15). */
+/** An ADD/VERSION success: exit 0 and exactly one JSON object on stdout. */
 export function expectJsonSuccess(r: PluginResult): Record<string, any> {
   expect(r.code, show(r)).toBe(0);
   return singleJson(r);

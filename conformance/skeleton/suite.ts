@@ -1,5 +1,5 @@
-// The protocol checks every plugin inherits from shared/skel.ts (spec §2, §8, §9; conformance checks
-// 1–19, 53, 56–59, 61 of cni-spec.md §13), run against all four of our executables (generic-a/b
+// The protocol checks every plugin inherits from shared/skel.ts (spec "Section 2: Execution Protocol",
+// "Error", "VERSION Success"; containernetworking/cni `pkg/skel/skel.go`), run against all four of our executables (generic-a/b
 // split them so both vitest workers share the load). Almost all of these calls fail before any
 // kernel work, so they are cheap; the own-netns check proves it by snapshotting the host around
 // the refused calls.
@@ -25,7 +25,7 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       command, containerId: `${RUN_PREFIX}-c`, netns: `/var/run/netns/${RUN_PREFIX}-absent`, ifname: 'eth0', ...over,
     });
 
-    it.skipIf(!haveOurBin(plugin))('VERSION prints the version object whatever the env and stdin (checks 1–4, 15)', async () => {
+    it.skipIf(!haveOurBin(plugin))('VERSION prints the version object whatever the env and stdin', async () => {
       const variants: Array<[Partial<PluginInvocation>, string]> = [
         [{}, '{"cniVersion":"1.1.0"}'],
         // No other CNI_* variable at all (runPlugin sets CNI_PATH unless removed).
@@ -42,7 +42,7 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       }
     });
 
-    it.skipIf(!haveOurBin(plugin))('no CNI_COMMAND: about text on stderr, empty stdout, exit 0 (check 5)', async () => {
+    it.skipIf(!haveOurBin(plugin))('no CNI_COMMAND: about text on stderr, empty stdout, exit 0', async () => {
       for (const command of [undefined, '']) {
         const r = await runPlugin(bin, { command: '', extraEnv: { CNI_COMMAND: command } }, '{}');
         expect(r.code).toBe(0);
@@ -52,14 +52,14 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       }
     });
 
-    it.skipIf(!haveOurBin(plugin))('unknown or mis-cased CNI_COMMAND is code 4 (checks 6, 7, 13)', async () => {
+    it.skipIf(!haveOurBin(plugin))('unknown or mis-cased CNI_COMMAND is code 4', async () => {
       const f = await fixture();
       await pMap(['BOGUS', 'add', 'Del', 'version', 'ADD ', 'GARBAGE\u00e9'], async (command) => {
         expectError(await runPlugin(bin, env(command), validConf(plugin, f)), 4, /unknown CNI_COMMAND/);
       });
     });
 
-    it.skipIf(!haveOurBin(plugin))('each missing required env var is code 4 naming it (checks 8–10)', async () => {
+    it.skipIf(!haveOurBin(plugin))('each missing required env var is code 4 naming it', async () => {
       const f = await fixture();
       const conf = validConf(plugin, f);
       const required: Record<string, readonly string[]> = {
@@ -79,7 +79,7 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       expectError(await runPlugin(bin, env('ADD', { ifname: undefined }), '{bad'), 4);
     });
 
-    it.skipIf(!haveOurBin(plugin))('bad CNI_IFNAME / CNI_CONTAINERID are code 4 (checks 11, 12)', async () => {
+    it.skipIf(!haveOurBin(plugin))('bad CNI_IFNAME / CNI_CONTAINERID are code 4', async () => {
       const f = await fixture();
       const conf = validConf(plugin, f);
       const ifnames = ['a'.repeat(16), 'a/b', 'a:b', 'a b', 'a\tb', '.', '..'];
@@ -98,7 +98,7 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       expect(r.json?.code).not.toBe(4);
     });
 
-    it.skipIf(!haveOurBin(plugin))('config decoding: bad JSON 6, missing/bad name 7, unsupported version 1 (checks 16–19)', async () => {
+    it.skipIf(!haveOurBin(plugin))('config decoding: bad JSON 6, missing/bad name 7, unsupported version 1', async () => {
       const f = await fixture();
       const conf = validConf(plugin, f);
       const { name: _drop, ...noName } = conf;
@@ -124,7 +124,7 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       });
     });
 
-    it.skipIf(!haveOurBin(plugin))('verbs newer than the config version are code 1 (checks 51, 56, 61)', async () => {
+    it.skipIf(!haveOurBin(plugin))('verbs newer than the config version are code 1', async () => {
       const f = await fixture();
       const cases = VERSIONS.flatMap((v) => [
         ...(cmpVersion(v, '0.4.0') < 0 ? [{ v, command: 'CHECK' }] : []),
@@ -136,7 +136,7 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       });
     });
 
-    it.skipIf(!haveOurBin(plugin))('GC and STATUS at 1.1.0 need only CNI_COMMAND + CNI_PATH and print nothing (checks 14, 53, 57–59)', async () => {
+    it.skipIf(!haveOurBin(plugin))('GC and STATUS at 1.1.0 need only CNI_COMMAND + CNI_PATH and print nothing', async () => {
       const f = await fixture();
       const conf = validConf(plugin, f);
       // Only CNI_COMMAND and CNI_PATH, as cnitool/libcni send them (others empty).

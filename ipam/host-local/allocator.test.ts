@@ -82,7 +82,7 @@ describe('allocation sequences', () => {
     const a = allocator(set('10.0.0.0/29'));
     expect([a.get(), a.get(), a.get(), a.get(), a.get(), a.get()]).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6', undefined]);
   });
-  it('§2.3 observed: c1..c3, DEL c2, c4, c5, c6 wraps to .3, c7 fails', () => {
+  it('/29 sequence observed with the Go plugin: c1..c3, DEL c2, c4, c5, c6 wraps to .3, c7 fails', () => {
     const a = allocator(set('10.98.0.0/29'));
     const got = [a.get(), a.get(), a.get()];
     a.taken.delete('10.98.0.3');

@@ -1,5 +1,5 @@
 // Which masquerade backend ADD uses when ipMasqBackend is unset: iptables unless only nft works
-// (reference §1.1). Probed from the file system first, so the usual case costs no process.
+// (containernetworking/plugins `pkg/ip/ipmasq_linux.go` SetupIPMasqForNetworks). Probed from the file system first, so the usual case costs no process.
 import { existsSync } from 'node:fs';
 import { usable } from '../../shared/iptables.ts';
 import { nftUsable } from '../../shared/nftables.ts';

@@ -25,7 +25,7 @@ const routeDst = (r: RouteJson): string => {
   return canon(`${r.dst}/${r.dst.includes(':') ? 128 : 32}`);
 };
 
-/** The pure part of CHECK: prevResult against what the kernel shows (reference §1.5, in its order). */
+/** The pure part of CHECK: prevResult against what the kernel shows (containernetworking/plugins `plugins/main/bridge/bridge.go` cmdCheck, in its order). */
 export function checkState(conf: BridgeConf, prev: Result, env: { netns: string; ifname: string }, host: Link[], cont: { link?: Link; routes: RouteJson[] }): void {
   const ifs = prev.interfaces ?? [];
   const br = ifs.find((i) => i.name === conf.bridge);

@@ -1,4 +1,4 @@
-// bridge network configuration (reference-plugins §1.1): schema, defaults and the cross-key checks.
+// bridge network configuration (containernetworking/plugins `plugins/main/bridge/bridge.go` NetConf; keys in plugins/bridge/README.md): schema, defaults and the cross-key checks.
 import * as z from 'zod';
 import { baseShape } from '../../shared/config.ts';
 import { goObject, goStruct, int, parseConfig } from '../../shared/schema.ts';

@@ -1,4 +1,4 @@
-// macspoofchk (reference §1.6): nft bridge-family rules that drop frames from the container port
+// macspoofchk (containernetworking/plugins `pkg/link/spoofcheck.go`): nft bridge-family rules that drop frames from the container port
 // whose source MAC is not the container's. One nft transaction to add, one list + one to remove.
 import { nftApply, nftListJson, nftString } from '../../shared/nftables.ts';
 import { CniError, Code } from '../../shared/errors.ts';

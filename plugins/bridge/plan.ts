@@ -65,7 +65,7 @@ export function calcGateways(conf: BridgeConf, ipam: Result): L3Plan {
   return { ips, routes, gateways };
 }
 
-/** sysctls set inside the container before its addresses are added (reference §1.2 8d). */
+/** sysctls set inside the container before its addresses are added (containernetworking/plugins `plugins/main/bridge/bridge.go` cmdAdd). */
 export function containerSysctls(conf: BridgeConf, ifname: string, ips: readonly IpConfig[]): Array<[string, string]> {
   const s: Array<[string, string]> = [];
   const hasV6 = ips.some((i) => !isV4(i.address));
@@ -122,7 +122,7 @@ export function hostBatch(p: HostPlanInput): string[] {
   return lines;
 }
 
-/** `bridge -batch` lines for the port's VLANs (reference §1.2 step 5, latest). */
+/** `bridge -batch` lines for the port's VLANs (containernetworking/plugins `plugins/main/bridge/bridge.go` setupVeth). */
 export function vlanBatch(conf: BridgeConf, hostVeth: string, defaultPvid: number): string[] {
   if (conf.vlan === 0 && conf.trunk === undefined) return [];
   const lines: string[] = [];

@@ -77,7 +77,7 @@ function checkHostIp(hostIP: string | undefined, i: number): void {
   }
 }
 
-/** Which backend the options imply (docs §3.1): externalSetMarkChain or `-`/`!` conditions → iptables. */
+/** Which backend the options imply (containernetworking/plugins `plugins/meta/portmap/main.go` ensureBackend): externalSetMarkChain or `-`/`!` conditions → iptables. */
 export function impliedBackend(c: Pick<PortmapConfRaw, 'externalSetMarkChain' | 'conditionsV4' | 'conditionsV6'>): { backend?: Backend; nftKeys: string[]; iptKeys: string[] } {
   const iptKeys: string[] = [];
   const nftKeys: string[] = [];

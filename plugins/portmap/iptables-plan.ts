@@ -1,4 +1,4 @@
-// Pure planning for the iptables backend (docs §5.2): the reference's chains, rule shapes and
+// Pure planning for the iptables backend (containernetworking/plugins `plugins/meta/portmap/portmap_iptables.go`): the reference's chains, rule shapes and
 // hash-named per-container chain, written in iptables-save's own canonical form so that CHECK and
 // tests can compare saved lines directly, and turned into one iptables-restore --noflush script.
 import { networkCidr } from '../../shared/addr.ts';
@@ -50,7 +50,7 @@ export const mappingsFor = (ms: readonly PortMapping[], family: Family) =>
     return f === undefined || f === family;
   });
 
-/** The per-container DNAT chain's rules, in order (docs §5.2). */
+/** The per-container DNAT chain's rules, in order (fillDnatRules in containernetworking/plugins `plugins/meta/portmap/portmap_iptables.go`). */
 export function dnRules(conf: PortmapConf, cid: string, cip: ContainerIp): string[] {
   const chain = dnChain(conf.name, cid);
   const setMark = conf.externalSetMarkChain ?? SETMARK;

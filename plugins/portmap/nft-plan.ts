@@ -1,4 +1,4 @@
-// Pure planning for the nftables backend (docs §5.3): the reference's tables and chains, with rules
+// Pure planning for the nftables backend (containernetworking/plugins `plugins/meta/portmap/portmap_nftables.go`): the reference's tables and chains, with rules
 // keyed by network AND container in their comment so networks never delete each other's rules.
 import { hashWithPrefix } from '../../shared/hash.ts';
 import { nftString } from '../../shared/nftables.ts';

@@ -216,7 +216,7 @@ describe('iptables plan', () => {
 });
 
 describe('nftables plan', () => {
-  it('setup and container rules (docs §5.3) with <net>/<cid> comments', () => {
+  it('setup and container rules (layout of upstream plugins/meta/portmap/portmap_nftables.go) with <net>/<cid> comments', () => {
     expect(planSetup(conf(), 4)).toEqual([
       'add table ip cni_hostport { comment "CNI portmap plugin" ; }',
       'add chain ip cni_hostport hostports',
