@@ -40,7 +40,7 @@ export async function timeline(): Promise<void> {
   const e = (cmd: string) => env(cmd, { CNI_CONTAINERID: `${prefix}-tl`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: OURS });
   try {
     const out = join(dir, 'trace');
-    const r = await execa('strace', ['-f', '-ttt', '-q', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, `${OURS}/bridge`], { env: e('ADD'), extendEnv: false, input: conf, reject: false });
+    const r = await execa('strace', ['-f', '--seccomp-bpf', '-ttt', '-q', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, `${OURS}/bridge`], { env: e('ADD'), extendEnv: false, input: conf, reject: false });
     await execa(`${OURS}/bridge`, [], { env: e('DEL'), extendEnv: false, input: conf, reject: false });
     if (r.exitCode !== 0) throw new Error(`bridge ADD under strace failed: ${r.stdout}`);
     const procs = parseStrace(readFileSync(out, 'utf8'));

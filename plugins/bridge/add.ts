@@ -8,7 +8,7 @@ import { writeHost, writeInNetns, sysctlPath } from '../../shared/sysctl.ts';
 import { masqAddr, setupMasq, type Undo } from '../../shared/ipmasq.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
-import { calcGateways, containerBatch, containerSysctls, gatewayBatch, hostBatch, randomMac, randomVethName, vlanBatch, type BridgeAddr, type HostPlanInput, type L3Plan } from './plan.ts';
+import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, hostBatch, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch, type BridgeAddr, type HostPlanInput, type L3Plan } from './plan.ts';
 import { defaultPvid, isBridge, linkExists, linkMac, macPinned, waitPortUp } from './host.ts';
 import { spoofSetup } from './macspoof.ts';
 import { chooseBackend } from './backend.ts';
@@ -27,29 +27,27 @@ function bridgeState(conf: BridgeConf): HostPlanInput['bridge'] {
   return { exists: true, pinned: macPinned(br), mac: linkMac(br) ?? randomMac() };
 }
 
-/** The bridge's addresses (for the gateway conflict check); none when it does not exist yet. */
-async function bridgeAddrs(br: string): Promise<BridgeAddr[]> {
-  if (!linkExists(br)) return [];
-  const r = await ipBatch([line('addr', 'show', 'dev', br)], { json: true, allowFail: true });
-  const link = parseLinks(r.outputs[0] ?? [])[0];
-  return (link?.addr_info ?? []).filter((a) => a.family === 'inet' || a.family === 'inet6')
+/** The bridge's addresses from the batch's only output, its closing `addr show`. */
+const bridgeAddrsOf = (outputs: unknown[]): BridgeAddr[] =>
+  (parseLinks((outputs.at(-1) ?? []) as unknown[])[0]?.addr_info ?? []).filter((a) => a.family === 'inet' || a.family === 'inet6')
     .map((a) => ({ family: a.family === 'inet' ? 4 : 6, cidr: `${a.local}/${a.prefixlen}` }) as BridgeAddr);
-}
 
 /**
- * Host batch, retried once when another ADD created the bridge between our look and our batch.
- * The veth's undo is queued only once its `link add` has run: when that line fails (the
- * container already has `ifname`), the links are not ours to delete.
+ * Host link batch, retried once when another ADD created the bridge between our look and our
+ * batch. With `readAddrs` it ends by listing the bridge's addresses (for the gateway conflict
+ * check), in the same process. The veth's undo is queued only once its `link add` has run: when
+ * that line fails (the container already has `ifname`), the links are not ours to delete.
  */
-async function runHostBatch(conf: BridgeConf, input: Omit<HostPlanInput, 'bridge'>, undo: Undo[]): Promise<void> {
+async function runHostBatch(conf: BridgeConf, input: Omit<HostPlanInput, 'bridge'>, readAddrs: boolean, undo: Undo[]): Promise<BridgeAddr[]> {
   const delVeth = () => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined);
   for (let attempt = 0; ; attempt++) {
     const lines = hostBatch({ ...input, bridge: bridgeState(conf) });
-    const r = await ipBatch(lines, { allowFail: true });
+    if (readAddrs) lines.push(line('addr', 'show', 'dev', conf.bridge));
+    const r = await ipBatch(lines, { allowFail: true, json: readAddrs });
     const vethLine = lines.findIndex((l) => l.startsWith(`link add ${input.hostVeth} `));
     const n = failedLine(r.stderr);
     if (r.exitCode === 0 || (n !== undefined && n - 1 > vethLine)) undo.push(delVeth);
-    if (r.exitCode === 0) return;
+    if (r.exitCode === 0) return readAddrs ? bridgeAddrsOf(r.outputs) : [];
     const failed = n !== undefined ? lines[n - 1] ?? '' : '';
     const msg = firstError(r.stderr);
     if (failed.startsWith(`link add ${conf.bridge} `) && /File exists/.test(msg) && attempt === 0) continue;
@@ -57,7 +55,6 @@ async function runHostBatch(conf: BridgeConf, input: Omit<HostPlanInput, 'bridge
       if (/File exists/.test(msg)) throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
       throw new CniError(Code.Internal, `failed to make veth pair: ${msg}`);
     }
-    if (/^addr (replace|del) /.test(failed)) throw new CniError(Code.Internal, `failed to set bridge addr: ${msg}`);
     if (failed.includes(` ${conf.bridge} `) || failed.endsWith(` ${conf.bridge}`)) throw new CniError(Code.Internal, `failed to create bridge "${conf.bridge}": ${msg}`);
     throw new CniError(Code.Internal, `failed to set up the host side of "${input.ifname}": ${msg}`);
   }
@@ -81,50 +78,53 @@ export async function add(ctx: Ctx): Promise<Result> {
   // and never what an earlier ADD of the same container made (a retried ADD, refused by IPAM).
   const undo: Undo[] = [];
   try {
-    let plan: L3Plan | undefined;
-    let ipamResult: Result | undefined;
-    let brAddrs: BridgeAddr[] = [];
-    if (l3) {
-      // IPAM first (nothing exists yet if it fails); the bridge's addresses are read meanwhile.
-      const ipamP = delegate(ctx, conf.ipamType, 'ADD').then((r) => {
-        undo.push(() => delegate(ctx, conf.ipamType, 'DEL').then(() => undefined));
-        return r;
-      });
-      const addrsP = conf.isGateway ? bridgeAddrs(conf.bridge) : Promise.resolve([]);
-      await all([ipamP, addrsP]);
-      ipamResult = await ipamP;
-      brAddrs = await addrsP;
-      if (!ipamResult?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
-      plan = calcGateways(conf, ipamResult);
-    }
     const hostVeth = randomVethName();
     const containerMac = conf.mac ?? randomMac();
-    const gatewayLines = plan ? gatewayBatch(conf, conf.bridge, brAddrs, plan.gateways) : [];
-    const steps: Array<Promise<unknown>> = [];
 
-    // Firewall work needs only the addresses: it runs alongside the links.
-    if (plan && conf.ipMasq) {
-      const backend = await chooseBackend(conf.ipMasqBackend);
-      steps.push(setupMasq(backend, conf.name, ifname, containerId, plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
-    }
-    if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
-
-    // The links go first in the list: when a retried ADD fails everywhere, their message wins.
-    steps.unshift((async () => {
-      await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, containerIps: plan?.ips.map((i) => i.address) ?? [], gatewayLines }, undo);
+    // Stage 1: everything that needs no address runs while IPAM does: the host links, the port's
+    // VLANs and sysctls, the container link's own sysctls, macspoofchk. IPAM is first in the list,
+    // then the links: when a retried ADD fails everywhere, theirs are the messages that win.
+    const ipamP = l3
+      ? delegate(ctx, conf.ipamType, 'ADD').then((r) => {
+        undo.push(() => delegate(ctx, conf.ipamType, 'DEL').then(() => undefined));
+        return r;
+      })
+      : Promise.resolve(undefined);
+    const linksP = (async () => {
+      const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac }, l3 && conf.isGateway, undo);
       writeHost(sysctlPath('net', 'ipv6', 'conf', conf.bridge, 'accept_ra'), '0');
       writeHost(sysctlPath('net', 'ipv6', 'conf', hostVeth, 'accept_ra'), '0');
       const vlans = vlanBatch(conf, hostVeth, defaultPvid(conf.bridge));
       if (vlans.length) await run('bridge', ['-batch', '-'], { input: vlans.join('\n') + '\n' }).catch((e) => { throw wrap('failed to set up VLANs', e); });
-      if (plan) {
-        if (plan.gateways.some((g) => g.family === 4)) writeHost('net/ipv4/ip_forward', '1');
-        if (plan.gateways.some((g) => g.family === 6)) writeHost('net/ipv6/conf/all/forwarding', '1');
-        await configureContainer(conf, netns, ifname, plan);
-      } else if (!conf.disableContainerInterface) {
-        await ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); });
+      if (l3) await writeInNetns(netns, linkSysctls(conf, ifname));
+      return addrs;
+    })();
+    const stage1: Array<Promise<unknown>> = [ipamP, linksP];
+    if (conf.macspoofchk) stage1.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
+    await all(stage1);
+    const ipamResult = await ipamP;
+    const brAddrs = await linksP;
+
+    // Stage 2: what needs the addresses, side by side: the bridge's layer 3, the container's
+    // addresses and routes, masquerade.
+    let plan: L3Plan | undefined;
+    const steps: Array<Promise<unknown>> = [];
+    if (l3) {
+      if (!ipamResult?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
+      plan = calcGateways(conf, ipamResult);
+      const l3Lines = bridgeL3Batch(conf.bridge, plan.ips.map((i) => i.address), gatewayBatch(conf, conf.bridge, brAddrs, plan.gateways));
+      if (plan.gateways.some((g) => g.family === 4)) writeHost('net/ipv4/ip_forward', '1');
+      if (plan.gateways.some((g) => g.family === 6)) writeHost('net/ipv6/conf/all/forwarding', '1');
+      const l3Plan = plan;
+      steps.push(configureContainer(conf, netns, ifname, l3Plan).then(() => portUp(conf, hostVeth)));
+      if (l3Lines.length) steps.push(bridgeL3(conf.bridge, l3Lines));
+      if (conf.ipMasq) {
+        const backend = await chooseBackend(conf.ipMasqBackend);
+        steps.push(setupMasq(backend, conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
       }
-      if (!conf.disableContainerInterface) await waitPortUp(hostVeth);
-    })());
+    } else if (!conf.disableContainerInterface) {
+      steps.push(ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); }).then(() => portUp(conf, hostVeth)));
+    }
     await all(steps);
 
     const interfaces: Interface[] = [
@@ -146,9 +146,19 @@ export async function add(ctx: Ctx): Promise<Result> {
   }
 }
 
-/** Container side: sysctls (one process), then addresses, link up and routes (one ip batch). */
+const portUp = (conf: BridgeConf, hostVeth: string) => (conf.disableContainerInterface ? undefined : waitPortUp(hostVeth));
+
+async function bridgeL3(bridge: string, lines: string[]): Promise<void> {
+  const r = await ipBatch(lines, { allowFail: true });
+  if (r.exitCode === 0) return;
+  const failed = lines[(failedLine(r.stderr) ?? 0) - 1] ?? '';
+  if (failed.startsWith('neigh ')) throw new CniError(Code.Internal, `failed to flush stale neighbours on "${bridge}": ${firstError(r.stderr)}`);
+  throw new CniError(Code.Internal, `failed to set bridge addr: ${firstError(r.stderr)}`);
+}
+
+/** Container side: the IPv6 sysctls (one process, only with an IPv6 address), then addresses, link up and routes (one ip batch). */
 async function configureContainer(conf: BridgeConf, netns: string, ifname: string, plan: L3Plan): Promise<void> {
-  await writeInNetns(netns, containerSysctls(conf, ifname, plan.ips));
+  await writeInNetns(netns, ipv6Sysctls(ifname, plan.ips));
   const c = containerBatch(ifname, plan.ips, plan.routes, true);
   // Routes via an IPv6 gateway wait for DAD only when DAD is on (enabledad).
   const settle = conf.enabledad && plan.ips.some((i) => i.gateway && !isV4(i.gateway));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConf } from './config.ts';
-import { calcGateways, containerBatch, containerSysctls, gatewayBatch, gatewayFor, hostBatch, randomMac, randomVethName, vlanBatch } from './plan.ts';
+import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, gatewayFor, hostBatch, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch } from './plan.ts';
 
 const base = { cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'br0', ipam: { type: 'host-local' } };
 
@@ -46,26 +46,30 @@ describe('calcGateways', () => {
 describe('batches', () => {
   it('host batch for a new bridge', () => {
     const conf = loadConf({ ...base, mtu: 1400, hairpinMode: true, vlan: 5 });
-    expect(hostBatch({ conf, netns: '/var/run/netns/x', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: false, mac: '02:00:00:00:00:aa' }, containerIps: ['10.0.0.2/24'], gatewayLines: ['addr replace 10.0.0.1/24 brd + dev br0'] })).toEqual([
+    expect(hostBatch({ conf, netns: '/var/run/netns/x', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: false, mac: '02:00:00:00:00:aa' } })).toEqual([
       'link add br0 address 02:00:00:00:00:aa mtu 1400 type bridge vlan_filtering 1',
       'link set dev br0 up',
       'link add veth01234567 mtu 1400 type veth peer name eth0 mtu 1400 address 02:00:00:00:00:01 netns /var/run/netns/x',
       'link set dev veth01234567 master br0',
       'link set dev veth01234567 type bridge_slave hairpin on isolated off',
       'link set dev veth01234567 up',
-      'neigh flush to 10.0.0.2 dev br0',
-      'addr replace 10.0.0.1/24 brd + dev br0',
     ]);
+  });
+  it('bridge layer 3 batch: neighbour flush per container address, then the gateway lines', () => {
+    expect(bridgeL3Batch('br0', ['10.0.0.2/24', 'fd00::2/64'], ['addr replace 10.0.0.1/24 brd + dev br0'])).toEqual([
+      'neigh flush to 10.0.0.2 dev br0', 'neigh flush to fd00::2 dev br0', 'addr replace 10.0.0.1/24 brd + dev br0',
+    ]);
+    expect(() => bridgeL3Batch('br0', ['10.0.0.2 x/24'], [])).toThrow(/refusing/);
   });
   it('pins an existing unpinned bridge and sets promisc', () => {
     const conf = loadConf({ ...base, promiscMode: true, portIsolation: true });
-    const l = hostBatch({ conf, netns: '/proc/1/ns/net', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:bb' }, containerIps: [], gatewayLines: [] });
+    const l = hostBatch({ conf, netns: '/proc/1/ns/net', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:bb' } });
     expect(l.slice(0, 3)).toEqual(['link set dev br0 address 02:00:00:00:00:bb', 'link set dev br0 promisc on', 'link set dev br0 up']);
     expect(l).toContain('link set dev veth01234567 type bridge_slave hairpin off isolated on');
   });
   it('refuses a netns path that would break the batch', () => {
     const conf = loadConf(base);
-    expect(() => hostBatch({ conf, netns: '/x y', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: true, mac: '' }, containerIps: [], gatewayLines: [] })).toThrow(/refusing/);
+    expect(() => hostBatch({ conf, netns: '/x y', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: true, mac: '' } })).toThrow(/refusing/);
   });
   it('vlan batch (latest semantics)', () => {
     expect(vlanBatch(loadConf({ ...base, vlan: 5, vlanTrunk: [{ id: 7 }] }), 'v', 1)).toEqual(['vlan del dev v vid 1', 'vlan add dev v vid 5 pvid untagged', 'vlan add dev v vid 7']);
@@ -90,10 +94,12 @@ describe('batches', () => {
   });
   it('container sysctls', () => {
     const conf = loadConf(base);
-    expect(containerSysctls(conf, 'eth0', [{ address: '10.0.0.2/24' }])).toEqual([['net/ipv6/conf/eth0/accept_dad', '0'], ['net/ipv4/conf/eth0/arp_notify', '1']]);
-    expect(containerSysctls(loadConf({ ...base, enabledad: true }), 'eth0', [{ address: 'fd00::2/64' }])).toEqual([
+    expect(linkSysctls(conf, 'eth0')).toEqual([['net/ipv6/conf/eth0/accept_dad', '0'], ['net/ipv4/conf/eth0/arp_notify', '1']]);
+    expect(linkSysctls(loadConf({ ...base, enabledad: true }), 'eth0')).toEqual([['net/ipv6/conf/eth0/enhanced_dad', '1'], ['net/ipv6/conf/eth0/accept_dad', '1'], ['net/ipv4/conf/eth0/arp_notify', '1']]);
+    expect(ipv6Sysctls('eth0', [{ address: '10.0.0.2/24' }])).toEqual([]);
+    expect(ipv6Sysctls('eth0', [{ address: '10.0.0.2/24' }, { address: 'fd00::2/64' }])).toEqual([
       ['net/ipv6/conf/lo/disable_ipv6', '0'], ['net/ipv6/conf/eth0/disable_ipv6', '0'], ['net/ipv6/conf/eth0/keep_addr_on_down', '1'],
-      ['net/ipv6/conf/eth0/enhanced_dad', '1'], ['net/ipv6/conf/eth0/accept_dad', '1'], ['net/ipv4/conf/eth0/arp_notify', '1'],
     ]);
+    expect(() => linkSysctls(conf, '../x')).toThrow(/refusing/);
   });
 });

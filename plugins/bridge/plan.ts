@@ -65,15 +65,13 @@ export function calcGateways(conf: BridgeConf, ipam: Result): L3Plan {
   return { ips, routes, gateways };
 }
 
-/** sysctls set inside the container before its addresses are added (containernetworking/plugins `plugins/main/bridge/bridge.go` cmdAdd). */
-export function containerSysctls(conf: BridgeConf, ifname: string, ips: readonly IpConfig[]): Array<[string, string]> {
+/**
+ * sysctls set inside the container before its addresses are added (containernetworking/plugins
+ * `plugins/main/bridge/bridge.go` cmdAdd, and `pkg/ipam/ipam_linux.go` ConfigureIface for IPv6).
+ * The link's own knobs need no address, so they are set while IPAM runs.
+ */
+export function linkSysctls(conf: BridgeConf, ifname: string): Array<[string, string]> {
   const s: Array<[string, string]> = [];
-  const hasV6 = ips.some((i) => !isV4(i.address));
-  if (hasV6) {
-    s.push([sysctlPath('net', 'ipv6', 'conf', 'lo', 'disable_ipv6'), '0']);
-    s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'disable_ipv6'), '0']);
-    s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'keep_addr_on_down'), '1']);
-  }
   if (conf.enabledad) {
     s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'enhanced_dad'), '1']);
     s.push([sysctlPath('net', 'ipv6', 'conf', ifname, 'accept_dad'), '1']);
@@ -84,6 +82,16 @@ export function containerSysctls(conf: BridgeConf, ifname: string, ips: readonly
   return s;
 }
 
+/** The IPv6 knobs, only when IPAM handed out an IPv6 address. */
+export function ipv6Sysctls(ifname: string, ips: readonly IpConfig[]): Array<[string, string]> {
+  if (!ips.some((i) => !isV4(i.address))) return [];
+  return [
+    [sysctlPath('net', 'ipv6', 'conf', 'lo', 'disable_ipv6'), '0'],
+    [sysctlPath('net', 'ipv6', 'conf', ifname, 'disable_ipv6'), '0'],
+    [sysctlPath('net', 'ipv6', 'conf', ifname, 'keep_addr_on_down'), '1'],
+  ];
+}
+
 export interface HostPlanInput {
   conf: BridgeConf;
   netns: string;
@@ -92,13 +100,12 @@ export interface HostPlanInput {
   containerMac: string;
   /** Bridge state before the batch: absent, or present with whether its MAC is pinned already. */
   bridge: { exists: false; mac: string } | { exists: true; pinned: boolean; mac: string };
-  /** Container IPs whose stale host neighbour entries must go (same IP may come back with a new MAC). */
-  containerIps: readonly string[];
-  /** Gateway address lines for the bridge (gatewayBatch), run last. */
-  gatewayLines: readonly string[];
 }
 
-/** Host-side batch: bridge, veth pair (container end created straight into the netns), port flags. */
+/**
+ * Host-side link batch: bridge, veth pair (container end created straight into the netns), port
+ * flags. It needs nothing from IPAM, so it runs while IPAM does.
+ */
 export function hostBatch(p: HostPlanInput): string[] {
   const { conf, hostVeth, ifname } = p;
   const br = conf.bridge;
@@ -117,9 +124,15 @@ export function hostBatch(p: HostPlanInput): string[] {
   lines.push(line('link', 'set', 'dev', hostVeth, 'master', br));
   lines.push(line('link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', conf.hairpinMode ? 'on' : 'off', 'isolated', conf.portIsolation ? 'on' : 'off'));
   lines.push(line('link', 'set', 'dev', hostVeth, 'up'));
-  for (const ip of p.containerIps) lines.push(line('neigh', 'flush', 'to', ip.split('/')[0]!, 'dev', br));
-  lines.push(...p.gatewayLines);
   return lines;
+}
+
+/**
+ * The bridge's layer 3, once IPAM has answered: stale neighbour entries of the container's
+ * addresses go (an address may come back with a new MAC), then the gateway lines (gatewayBatch).
+ */
+export function bridgeL3Batch(bridge: string, containerIps: readonly string[], gatewayLines: readonly string[]): string[] {
+  return [...containerIps.map((ip) => line('neigh', 'flush', 'to', ip.split('/')[0]!, 'dev', bridge)), ...gatewayLines];
 }
 
 /** `bridge -batch` lines for the port's VLANs (containernetworking/plugins `plugins/main/bridge/bridge.go` setupVeth). */

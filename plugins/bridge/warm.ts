@@ -3,7 +3,7 @@ import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/warm.ts';
 import { parseLinks } from '../../shared/ip.ts';
 import { iptSetupLines, iptKnownTeardownLines, masqAddr, nftSetupScript } from '../../shared/ipmasq.ts';
 import { loadConf } from './config.ts';
-import { calcGateways, containerBatch, containerSysctls, gatewayBatch, hostBatch, vlanBatch } from './plan.ts';
+import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, hostBatch, ipv6Sysctls, linkSysctls, vlanBatch } from './plan.ts';
 import { spoofSetupScript } from './macspoof.ts';
 
 const IPAM = { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }], [{ subnet: 'fd00:250::/64' }]] };
@@ -21,10 +21,12 @@ export function warm(): void {
       const conf = loadConf(raw, 'IgnoreUnknown=1;MAC=02:00:00:00:00:0a');
       const plan = calcGateways(conf, WARM_RESULT);
       const gw = gatewayBatch(conf, conf.bridge, [{ family: 4, cidr: '10.250.0.1/24' }], plan.gateways);
-      hostBatch({ conf, netns: WARM_NETNS, ifname: 'eth0', hostVeth: 'veth00000000', containerMac: '02:00:00:00:00:03', bridge: { exists: false, mac: '02:00:00:00:00:01' }, containerIps: plan.ips.map((i) => i.address), gatewayLines: gw });
-      hostBatch({ conf, netns: WARM_NETNS, ifname: 'eth0', hostVeth: 'veth00000000', containerMac: '02:00:00:00:00:03', bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:01' }, containerIps: [], gatewayLines: [] });
+      hostBatch({ conf, netns: WARM_NETNS, ifname: 'eth0', hostVeth: 'veth00000000', containerMac: '02:00:00:00:00:03', bridge: { exists: false, mac: '02:00:00:00:00:01' } });
+      hostBatch({ conf, netns: WARM_NETNS, ifname: 'eth0', hostVeth: 'veth00000000', containerMac: '02:00:00:00:00:03', bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:01' } });
+      bridgeL3Batch(conf.bridge, plan.ips.map((i) => i.address), gw);
       vlanBatch(conf, 'veth00000000', 1);
-      containerSysctls(conf, 'eth0', plan.ips);
+      linkSysctls(conf, 'eth0');
+      ipv6Sysctls('eth0', plan.ips);
       containerBatch('eth0', plan.ips, plan.routes, true);
       const addrs = plan.ips.map((i) => masqAddr(i.address));
       iptSetupLines(conf.name, 'warm', addrs.filter((a) => a.family === 4));
