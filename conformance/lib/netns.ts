@@ -208,6 +208,20 @@ async function cleanIptables(v6: boolean, mentions: (s: string) => boolean, erro
   }
 }
 
+/**
+ * Remove iptables and ip6tables rules matching `mentions` (and the per-container chains they
+ * reach), for objects that carry no run prefix, e.g. the firewall plugin's CNI-FORWARD rules of
+ * a runtime-created network, which name only addresses. Returns what could not be removed.
+ */
+export async function cleanIptablesMatching(mentions: (s: string) => boolean): Promise<string[]> {
+  const errors: string[] = [];
+  await withSharedHost(async () => {
+    await cleanIptables(false, mentions, errors);
+    await cleanIptables(true, mentions, errors);
+  });
+  return errors;
+}
+
 /** rm -rf that retries (a plugin still running may be adding files) and reports instead of throwing. */
 async function rmrf(path: string, errors: string[]): Promise<void> {
   try {

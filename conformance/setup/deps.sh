@@ -20,12 +20,15 @@ fi
 # golang-github-appc-cni-dev + dpkg-dev + xz-utils: build cnitool from the
 # Debian source package; containernetworking-plugins: Go reference plugins in
 # /usr/lib/cni; conntrack/socat/netcat/curl: portmap traffic checks in test
-# namespaces; hyperfine: benchmarks.
+# namespaces; hyperfine: benchmarks; podman (4.3; the suite sets its CNI backend itself) +
+# runc (crun refuses this kind of hybrid cgroup hierarchy) + busybox-static (the one binary of
+# the image the podman suite imports, as no registry is reachable): conformance/podman.
 PACKAGES=(
   iproute2 iptables nftables util-linux
   golang-go golang-github-appc-cni-dev containernetworking-plugins
   conntrack hyperfine strace socat netcat-openbsd curl
   dpkg-dev xz-utils ca-certificates
+  podman runc busybox-static
 )
 
 missing=()
