@@ -39,6 +39,7 @@ const { warmRunner } = await import('../../shared/exec.ts');
 const warms = await Promise.all([
   import('../../plugins/bridge/warm.ts'), import('../../plugins/loopback/warm.ts'),
   import('../../plugins/portmap/warm.ts'), import('../../ipam/host-local/warm.ts'),
+  import('../../plugins/firewall/warm.ts'), import('../../plugins/tuning/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();

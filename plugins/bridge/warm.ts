@@ -11,7 +11,8 @@ const IPAM = { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }], [{ su
 export function warm(): void {
   const raws = [
     { cniVersion: '1.1.0', name: 'warm', type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, ipam: IPAM },
-    { cniVersion: '0.3.1', name: 'warm', type: 'bridge', bridge: 'cni0', isDefaultGateway: true, hairpinMode: true, promiscMode: true, mtu: 1400, ipam: IPAM },
+    { cniVersion: '0.3.1', name: 'warm', type: 'bridge', bridge: 'cni0', isDefaultGateway: true, hairpinMode: true, mtu: 1400, ipam: IPAM },
+    { cniVersion: '1.1.0', name: 'warm', type: 'bridge', promiscMode: true, forceAddress: true, ipam: IPAM },
     { cniVersion: '1.0.0', name: 'warm', type: 'bridge', macspoofchk: true, vlan: 10, ipMasqBackend: 'nftables', args: { cni: { mac: '02:00:00:00:00:09' } }, ipam: IPAM },
     { cniVersion: '1.0.0', name: 'warm', type: 'bridge', vlanTrunk: [{ minID: 100, maxID: 110 }, { id: 5 }], ipam: {} },
     { cniVersion: '1.1.0', name: 'warm', type: 'bridge', bridge: 'a b', mtu: -1 },

@@ -6,5 +6,6 @@ import { del } from './del.ts';
 import { check } from './check.ts';
 import { gc } from './gc.ts';
 import { status } from './status.ts';
+import { warm } from './warm.ts';
 
-await runPlugin({ name: 'firewall', add, del, check, gc, status });
+await runPlugin({ name: 'firewall', add, del, check, gc, status, warm });

@@ -79,7 +79,8 @@ export function writeState(net: string, state: Omit<AttachmentState, 'netns'>): 
   }
 }
 
-function parse(text: string): AttachmentState | undefined {
+/** A record's content, or undefined when it is not one of ours. */
+export function parse(text: string): AttachmentState | undefined {
   try {
     const r = StateSchema.safeParse(JSON.parse(text));
     return r.success ? r.data : undefined;

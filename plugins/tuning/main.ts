@@ -4,5 +4,6 @@ import { runPlugin } from '../../shared/skel.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';
+import { warm } from './warm.ts';
 
-await runPlugin({ name: 'tuning', add, del, check });
+await runPlugin({ name: 'tuning', add, del, check, warm });
