@@ -10,7 +10,7 @@ import { goObject } from './schema.ts';
 import { isValidId } from './validate.ts';
 import { isOwnNetns, netnsProblem } from './netns.ts';
 import { BUILD_TAG } from './build-id.ts';
-import { attempt, warmProtocol, WARM_NETNS } from './warm.ts';
+import { attempt, warmProtocol, WARM_NETNS, WARM_RESULT } from './warm.ts';
 import { warmRunner } from './exec.ts';
 
 export interface Ctx {
@@ -33,6 +33,15 @@ export interface Plugin {
   gc?(ctx: Ctx): Promise<void>;
   /** The plugin's pure path on representative inputs, run at package time (shared/warm.ts). */
   warm?(): void;
+}
+
+/** What one call reads and writes: the process's own in production, fakes in unit tests. */
+export interface Io {
+  env: NodeJS.ProcessEnv;
+  /** stdin to EOF (read only for verbs that take a configuration). */
+  readStdin(): string;
+  stdout(s: string): void;
+  stderr(s: string): void;
 }
 
 const HeaderSchema = goObject({ cniVersion: z.string().optional(), name: z.unknown().optional() });
@@ -82,12 +91,12 @@ function decodeConfig(stdin: string): { raw: Record<string, unknown>; cniVersion
   return { raw: raw as Record<string, unknown>, cniVersion: h.data.cniVersion ?? '', name };
 }
 
-async function dispatch(plugin: Plugin, verb: Verb, setVersion: (v: string) => void): Promise<string> {
-  const env = readEnv(verb);
+async function dispatch(plugin: Plugin, verb: Verb, io: Io, setVersion: (v: string) => void): Promise<string> {
+  const env = readEnv(verb, io.env);
   if (verb === 'VERSION') {
     return JSON.stringify({ cniVersion: CURRENT_VERSION, supportedVersions: SUPPORTED_VERSIONS });
   }
-  const stdin = readStdin();
+  const stdin = io.readStdin();
   const { raw, cniVersion, name } = decodeConfig(stdin);
   assertSupported(cniVersion);
   setVersion(cniVersion === '' ? '0.1.0' : cniVersion);
@@ -100,7 +109,7 @@ async function dispatch(plugin: Plugin, verb: Verb, setVersion: (v: string) => v
   const nsProblem = attach && env.netns !== '' ? netnsProblem(env.netns) : undefined;
   if (nsProblem) throw new CniError(Code.InvalidEnvironmentVariables, `CNI_NETNS: ${nsProblem}`, env.netns);
   if (attach && env.netns !== '' && isOwnNetns(env.netns)
-    && !/^(1|true)$/i.test(process.env.CNI_NETNS_OVERRIDE ?? '')) {
+    && !/^(1|true)$/i.test(io.env.CNI_NETNS_OVERRIDE ?? '')) {
     throw new CniError(Code.InvalidNetNS, "plugin's netns and netns from CNI_NETNS should not be the same", env.netns);
   }
   return execute(plugin, verb, { env, stdin, raw, cniVersion, name });
@@ -136,6 +145,38 @@ async function warmAll(plugin: Plugin): Promise<void> {
   attempt(() => netnsProblem(WARM_NETNS));
   plugin.warm?.();
   await warmRunner();
+  // The skeleton itself, on a stand-in plugin and fake I/O: nothing reaches the real plugin or stdout.
+  const stub: Plugin = { name: 'warm', add: async () => WARM_RESULT, del: async () => undefined, check: async () => undefined };
+  const env = { CNI_CONTAINERID: 'warm', CNI_NETNS: WARM_NETNS, CNI_IFNAME: 'eth0', CNI_PATH: '/nonexistent' };
+  // DEL with no namespace reaches the stand-in's verb; ADD and CHECK stop at the absent namespace.
+  const calls: Array<[string, string, string]> = [['VERSION', '', WARM_NETNS], ['ADD', '{"cniVersion":"1.1.0","name":"warm","type":"warm"}', WARM_NETNS],
+    ['DEL', '{"cniVersion":"0.4.0","name":"warm"}', ''], ['CHECK', '{"cniVersion":"1.0.0","name":"warm"}', WARM_NETNS], ['BOGUS', '', WARM_NETNS], ['', '', WARM_NETNS]];
+  for (const [cmd, stdin, netns] of calls) {
+    await serve(stub, { env: { ...env, CNI_COMMAND: cmd, CNI_NETNS: netns }, readStdin: () => stdin, stdout: () => undefined, stderr: () => undefined }).catch(() => undefined);
+  }
+}
+
+/**
+ * One call, in Go skel's order: CNI_COMMAND, the environment, stdin, the config's version, the
+ * namespace, then the verb. Prints the result (ADD), or the error in the config's version; returns
+ * the exit code.
+ */
+export async function serve(plugin: Plugin, io: Io): Promise<number> {
+  const cmd = io.env.CNI_COMMAND ?? '';
+  if (cmd === '') {
+    io.stderr(`CNI ${plugin.name} plugin (cni-ts${BUILD_TAG ? ` ${BUILD_TAG}` : ''})\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);
+    return 0;
+  }
+  let version = CURRENT_VERSION;
+  try {
+    if (!isVerb(cmd)) throw new CniError(Code.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${cmd}`);
+    const out = await dispatch(plugin, cmd, io, (v) => (version = v));
+    if (out) io.stdout(out);
+    return 0;
+  } catch (e) {
+    io.stdout(printJson(asCniError(e).toJSON(version)));
+    return 1;
+  }
 }
 
 /** Entry point of every plugin executable. */
@@ -147,21 +188,13 @@ export async function runPlugin(plugin: Plugin): Promise<void> {
     startupSnapshot.setDeserializeMainFunction(() => void runPlugin(plugin));
     return;
   }
-  const cmd = process.env.CNI_COMMAND ?? '';
-  if (cmd === '') {
-    process.stderr.write(`CNI ${plugin.name} plugin (cni-ts${BUILD_TAG ? ` ${BUILD_TAG}` : ''})\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);
-    return;
-  }
-  let version = CURRENT_VERSION;
-  try {
-    if (!isVerb(cmd)) throw new CniError(Code.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${cmd}`);
-    const out = await dispatch(plugin, cmd, (v) => (version = v));
-    if (out) process.stdout.write(out);
-  } catch (e) {
-    const err = asCniError(e);
-    process.stdout.write(printJson(err.toJSON(version)));
-    process.exitCode = 1;
-  }
+  // The environment is read here, at run time: never the one the snapshot was built in.
+  process.exitCode = await serve(plugin, {
+    env: process.env,
+    readStdin,
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+  });
   // Fast exit once stdout is flushed: nothing else is left running, and waiting for the runtime's
   // own teardown would only add its milliseconds to every call. A large output to a pipe is
   // written asynchronously: exiting before its callback would cut it off.
