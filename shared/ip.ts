@@ -84,3 +84,31 @@ export async function ipBatch(lines: readonly string[], opts: BatchOptions = {})
 
 export const parseLinks = (arr: unknown[]): Link[] => arr.map((l) => LinkSchema.parse(l));
 export const parseRoutes = (arr: unknown[]): RouteJson[] => arr.map((r) => RouteJsonSchema.parse(r));
+
+/** One planned batch line and what its failure means to the caller ("failed to create bridge …"). */
+export interface PlannedLine {
+  line: string;
+  failure: string;
+}
+
+/** Where a batch stopped: the line that failed (0-based, -1 when unknown) and the kernel's message. */
+export interface BatchFailure {
+  index: number;
+  message: string;
+}
+
+/** The failed line of an `ip -batch` run from its "Command failed -:N", and its first real error line. */
+export function batchFailure(stderr: string): BatchFailure {
+  const m = /Command failed -:(\d+)/.exec(stderr);
+  const message = stderr.split('\n').find((l) => l.trim() !== '' && !l.startsWith('Command failed'))?.trim() ?? stderr.trim();
+  return { index: m ? Number(m[1]) - 1 : -1, message };
+}
+
+/** Run planned lines in one ip process; a failure is the failed line's own meaning plus the kernel's message. */
+export async function ipPlan(plan: readonly PlannedLine[], opts: Omit<BatchOptions, 'allowFail' | 'force'> = {}) {
+  const r = await ipBatch(plan.map((p) => p.line), { ...opts, allowFail: true });
+  if (r.exitCode === 0) return r;
+  const f = batchFailure(r.stderr);
+  const what = plan[f.index]?.failure ?? plan[0]?.failure ?? 'ip -batch failed';
+  throw new CniError(Code.Internal, `${what}: ${f.message}`);
+}

@@ -1,25 +1,22 @@
 import { isV4, type Interface, type Result } from '../../shared/result.ts';
 import { CniError, Code, wrap } from '../../shared/errors.ts';
 import { assertNetns } from '../../shared/netns.ts';
-import { ipBatch, line, parseLinks } from '../../shared/ip.ts';
+import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/ip.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { run } from '../../shared/exec.ts';
-import { writeHost, writeInNetns, sysctlPath } from '../../shared/sysctl.ts';
+import { writeHost, writeInNetns } from '../../shared/sysctl.ts';
 import { masqAddr, setupMasq, type Undo } from '../../shared/ipmasq.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
-import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, hostBatch, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch, type BridgeAddr, type HostPlanInput, type L3Plan } from './plan.ts';
+import {
+  bridgeL3Batch, calcGateways, containerBatch, forwardingSysctls, gatewayBatch, hostBatch, hostSysctls, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch,
+  type BridgeAddr, type HostPlanInput, type L3Plan,
+} from './plan.ts';
 import { defaultPvid, isBridge, linkExists, linkMac, macPinned, waitPortUp } from './host.ts';
 import { spoofSetup } from './macspoof.ts';
 import { chooseBackend } from './backend.ts';
 
-/** The 1-based line of an `ip -batch` script that failed, from its "Command failed -:N". */
-const failedLine = (stderr: string): number | undefined => {
-  const m = /Command failed -:(\d+)/.exec(stderr);
-  return m ? Number(m[1]) : undefined;
-};
-const firstError = (stderr: string) => stderr.split('\n').find((l) => l.trim() !== '' && !l.startsWith('Command failed'))?.trim() ?? stderr.trim();
-
+/** The bridge as it is now; an existing link of that name that is not a bridge fails here. */
 function bridgeState(conf: BridgeConf): HostPlanInput['bridge'] {
   const br = conf.bridge;
   if (!linkExists(br)) return { exists: false, mac: randomMac() };
@@ -33,32 +30,34 @@ const bridgeAddrsOf = (outputs: unknown[]): BridgeAddr[] =>
     .map((a) => ({ family: a.family === 'inet' ? 4 : 6, cidr: `${a.local}/${a.prefixlen}` }) as BridgeAddr);
 
 /**
- * Host link batch, retried once when another ADD created the bridge between our look and our
- * batch. With `readAddrs` it ends by listing the bridge's addresses (for the gateway conflict
- * check), in the same process. The veth's undo is queued only once its `link add` has run: when
- * that line fails (the container already has `ifname`), the links are not ours to delete.
+ * Host link batch, retried once (with the bridge looked at again) when another ADD created the
+ * bridge between our look and our batch. With `readAddrs` it ends by listing the bridge's
+ * addresses (for the gateway conflict check), in the same process. The veth's undo is queued
+ * only once its `link add` has run: when that line fails (the container already has `ifname`),
+ * the links are not ours to delete.
  */
-async function runHostBatch(conf: BridgeConf, input: Omit<HostPlanInput, 'bridge'>, readAddrs: boolean, undo: Undo[]): Promise<BridgeAddr[]> {
+async function runHostBatch(conf: BridgeConf, input: HostPlanInput, readAddrs: boolean, undo: Undo[]): Promise<BridgeAddr[]> {
   const delVeth = () => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined);
   for (let attempt = 0; ; attempt++) {
-    const lines = hostBatch({ ...input, bridge: bridgeState(conf) });
+    const plan = hostBatch(attempt === 0 ? input : { ...input, bridge: bridgeState(conf) });
+    const lines = plan.map((p) => p.line);
     if (readAddrs) lines.push(line('addr', 'show', 'dev', conf.bridge));
     const r = await ipBatch(lines, { allowFail: true, json: readAddrs });
-    const vethLine = lines.findIndex((l) => l.startsWith(`link add ${input.hostVeth} `));
-    const n = failedLine(r.stderr);
-    if (r.exitCode === 0 || (n !== undefined && n - 1 > vethLine)) undo.push(delVeth);
-    if (r.exitCode === 0) return readAddrs ? bridgeAddrsOf(r.outputs) : [];
-    const failed = n !== undefined ? lines[n - 1] ?? '' : '';
-    const msg = firstError(r.stderr);
-    if (failed.startsWith(`link add ${conf.bridge} `) && /File exists/.test(msg) && attempt === 0) continue;
-    if (failed.startsWith(`link add ${input.hostVeth} `)) {
-      if (/File exists/.test(msg)) throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
-      throw new CniError(Code.Internal, `failed to make veth pair: ${msg}`);
-    }
-    if (failed.includes(` ${conf.bridge} `) || failed.endsWith(` ${conf.bridge}`)) throw new CniError(Code.Internal, `failed to create bridge "${conf.bridge}": ${msg}`);
-    throw new CniError(Code.Internal, `failed to set up the host side of "${input.ifname}": ${msg}`);
+    const vethAt = plan.findIndex((p) => p.creates === 'veth');
+    const f = r.exitCode === 0 ? undefined : batchFailure(r.stderr);
+    if (!f || f.index > vethAt) undo.push(delVeth);
+    if (!f) return readAddrs ? bridgeAddrsOf(r.outputs) : [];
+    const step = plan[f.index];
+    const exists = /File exists/.test(f.message);
+    if (step?.creates === 'bridge' && exists && attempt === 0) continue;
+    if (step?.creates === 'veth' && exists) throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
+    throw new CniError(Code.Internal, `${step?.failure ?? `failed to set up the host side of "${input.ifname}"`}: ${f.message}`);
   }
 }
+
+const writeAllHost = (settings: ReadonlyArray<readonly [string, string]>) => {
+  for (const [k, v] of settings) writeHost(k, v);
+};
 
 /** Wait for every step, then fail with the first failure (so undo never races a running step). */
 async function all(steps: Array<Promise<unknown>>): Promise<void> {
@@ -71,7 +70,7 @@ export async function add(ctx: Ctx): Promise<Result> {
   const conf = loadConf(ctx.raw, ctx.env.args);
   const { netns, ifname, containerId } = ctx.env;
   assertNetns(netns);
-  bridgeState(conf); // an existing non-bridge fails before IPAM hands out anything
+  const bridge = bridgeState(conf); // an existing non-bridge fails before IPAM hands out anything
   const l3 = conf.ipamType !== '';
   // Undo steps, run in reverse when anything fails: a failed ADD leaves nothing behind. Each is
   // queued only once its step has succeeded, so a failure undoes exactly what this call created
@@ -91,9 +90,8 @@ export async function add(ctx: Ctx): Promise<Result> {
       })
       : Promise.resolve(undefined);
     const linksP = (async () => {
-      const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac }, l3 && conf.isGateway, undo);
-      writeHost(sysctlPath('net', 'ipv6', 'conf', conf.bridge, 'accept_ra'), '0');
-      writeHost(sysctlPath('net', 'ipv6', 'conf', hostVeth, 'accept_ra'), '0');
+      const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, bridge }, l3 && conf.isGateway, undo);
+      writeAllHost(hostSysctls(conf.bridge, hostVeth));
       const vlans = vlanBatch(conf, hostVeth, defaultPvid(conf.bridge));
       if (vlans.length) await run('bridge', ['-batch', '-'], { input: vlans.join('\n') + '\n' }).catch((e) => { throw wrap('failed to set up VLANs', e); });
       if (l3) await writeInNetns(netns, linkSysctls(conf, ifname));
@@ -113,11 +111,10 @@ export async function add(ctx: Ctx): Promise<Result> {
       if (!ipamResult?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
       plan = calcGateways(conf, ipamResult);
       const l3Lines = bridgeL3Batch(conf.bridge, plan.ips.map((i) => i.address), gatewayBatch(conf, conf.bridge, brAddrs, plan.gateways));
-      if (plan.gateways.some((g) => g.family === 4)) writeHost('net/ipv4/ip_forward', '1');
-      if (plan.gateways.some((g) => g.family === 6)) writeHost('net/ipv6/conf/all/forwarding', '1');
+      writeAllHost(forwardingSysctls(plan.gateways));
       const l3Plan = plan;
       steps.push(configureContainer(conf, netns, ifname, l3Plan).then(() => portUp(conf, hostVeth)));
-      if (l3Lines.length) steps.push(bridgeL3(conf.bridge, l3Lines));
+      if (l3Lines.length) steps.push(ipPlan(l3Lines));
       if (conf.ipMasq) {
         const backend = await chooseBackend(conf.ipMasqBackend);
         steps.push(setupMasq(backend, conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
@@ -147,14 +144,6 @@ export async function add(ctx: Ctx): Promise<Result> {
 }
 
 const portUp = (conf: BridgeConf, hostVeth: string) => (conf.disableContainerInterface ? undefined : waitPortUp(hostVeth));
-
-async function bridgeL3(bridge: string, lines: string[]): Promise<void> {
-  const r = await ipBatch(lines, { allowFail: true });
-  if (r.exitCode === 0) return;
-  const failed = lines[(failedLine(r.stderr) ?? 0) - 1] ?? '';
-  if (failed.startsWith('neigh ')) throw new CniError(Code.Internal, `failed to flush stale neighbours on "${bridge}": ${firstError(r.stderr)}`);
-  throw new CniError(Code.Internal, `failed to set bridge addr: ${firstError(r.stderr)}`);
-}
 
 /** Container side: the IPv6 sysctls (one process, only with an IPv6 address), then addresses, link up and routes (one ip batch). */
 async function configureContainer(conf: BridgeConf, netns: string, ifname: string, plan: L3Plan): Promise<void> {

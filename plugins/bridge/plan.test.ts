@@ -46,7 +46,7 @@ describe('calcGateways', () => {
 describe('batches', () => {
   it('host batch for a new bridge', () => {
     const conf = loadConf({ ...base, mtu: 1400, hairpinMode: true, vlan: 5 });
-    expect(hostBatch({ conf, netns: '/var/run/netns/x', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: false, mac: '02:00:00:00:00:aa' } })).toEqual([
+    expect(hostBatch({ conf, netns: '/var/run/netns/x', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: false, mac: '02:00:00:00:00:aa' } }).map((l) => l.line)).toEqual([
       'link add br0 address 02:00:00:00:00:aa mtu 1400 type bridge vlan_filtering 1',
       'link set dev br0 up',
       'link add veth01234567 mtu 1400 type veth peer name eth0 mtu 1400 address 02:00:00:00:00:01 netns /var/run/netns/x',
@@ -57,13 +57,20 @@ describe('batches', () => {
   });
   it('bridge layer 3 batch: neighbour flush per container address, then the gateway lines', () => {
     expect(bridgeL3Batch('br0', ['10.0.0.2/24', 'fd00::2/64'], ['addr replace 10.0.0.1/24 brd + dev br0'])).toEqual([
-      'neigh flush to 10.0.0.2 dev br0', 'neigh flush to fd00::2 dev br0', 'addr replace 10.0.0.1/24 brd + dev br0',
+      { line: 'neigh flush to 10.0.0.2 dev br0', failure: 'failed to flush stale neighbours on "br0"' },
+      { line: 'neigh flush to fd00::2 dev br0', failure: 'failed to flush stale neighbours on "br0"' },
+      { line: 'addr replace 10.0.0.1/24 brd + dev br0', failure: 'failed to set bridge addr' },
     ]);
     expect(() => bridgeL3Batch('br0', ['10.0.0.2 x/24'], [])).toThrow(/refusing/);
   });
   it('pins an existing unpinned bridge and sets promisc', () => {
     const conf = loadConf({ ...base, promiscMode: true, portIsolation: true });
-    const l = hostBatch({ conf, netns: '/proc/1/ns/net', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:bb' } });
+    const plan = hostBatch({ conf, netns: '/proc/1/ns/net', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:bb' } });
+    const l = plan.map((p) => p.line);
+    // Each line says what its failure means; only the veth line is marked as creating something here.
+    expect(plan.filter((p) => p.creates).map((p) => p.creates)).toEqual(['veth']);
+    expect(plan[0]!.failure).toBe('failed to create bridge "br0"');
+    expect(plan.at(-1)!.failure).toBe('failed to set up the host side of "eth0"');
     expect(l.slice(0, 3)).toEqual(['link set dev br0 address 02:00:00:00:00:bb', 'link set dev br0 promisc on', 'link set dev br0 up']);
     expect(l).toContain('link set dev veth01234567 type bridge_slave hairpin off isolated on');
   });

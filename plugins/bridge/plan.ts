@@ -2,7 +2,7 @@
 // from the config and the IPAM result before anything touches the kernel.
 import { randomBytes } from 'node:crypto';
 import { canonCidr, inCidr, ipString, networkOf, nextIp, parseCidr } from '../../shared/addr.ts';
-import { line } from '../../shared/ip.ts';
+import { line, type PlannedLine } from '../../shared/ip.ts';
 import { isV4, type IpConfig, type Result, type Route } from '../../shared/result.ts';
 import { CniError, Code } from '../../shared/errors.ts';
 import { sysctlPath } from '../../shared/sysctl.ts';
@@ -102,37 +102,61 @@ export interface HostPlanInput {
   bridge: { exists: false; mac: string } | { exists: true; pinned: boolean; mac: string };
 }
 
+/** A host link batch line; `creates` marks the lines whose "File exists" means something. */
+export interface HostLine extends PlannedLine {
+  creates?: 'bridge' | 'veth';
+}
+
 /**
  * Host-side link batch: bridge, veth pair (container end created straight into the netns), port
  * flags. It needs nothing from IPAM, so it runs while IPAM does.
  */
-export function hostBatch(p: HostPlanInput): string[] {
+export function hostBatch(p: HostPlanInput): HostLine[] {
   const { conf, hostVeth, ifname } = p;
   const br = conf.bridge;
   const mtu = conf.mtu > 0 ? ['mtu', conf.mtu] : [];
-  const lines: string[] = [];
+  const onBridge = `failed to create bridge "${br}"`;
+  const onPort = `failed to set up the host side of "${ifname}"`;
+  const lines: HostLine[] = [];
   if (!p.bridge.exists) {
     // Created with an explicit MAC: addr_assign_type "set", so it never follows its ports' MACs.
     const vf = conf.vlan !== 0 || conf.trunk !== undefined ? ['vlan_filtering', 1] : [];
-    lines.push(line('link', 'add', br, 'address', p.bridge.mac, ...mtu, 'type', 'bridge', ...vf));
+    lines.push({ line: line('link', 'add', br, 'address', p.bridge.mac, ...mtu, 'type', 'bridge', ...vf), failure: onBridge, creates: 'bridge' });
   } else if (!p.bridge.pinned) {
-    lines.push(line('link', 'set', 'dev', br, 'address', p.bridge.mac));
+    lines.push({ line: line('link', 'set', 'dev', br, 'address', p.bridge.mac), failure: onBridge });
   }
-  if (conf.promiscMode) lines.push(line('link', 'set', 'dev', br, 'promisc', 'on'));
-  lines.push(line('link', 'set', 'dev', br, 'up'));
-  lines.push(line('link', 'add', hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', ifname, ...mtu, 'address', p.containerMac, 'netns', p.netns));
-  lines.push(line('link', 'set', 'dev', hostVeth, 'master', br));
-  lines.push(line('link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', conf.hairpinMode ? 'on' : 'off', 'isolated', conf.portIsolation ? 'on' : 'off'));
-  lines.push(line('link', 'set', 'dev', hostVeth, 'up'));
+  if (conf.promiscMode) lines.push({ line: line('link', 'set', 'dev', br, 'promisc', 'on'), failure: onBridge });
+  lines.push({ line: line('link', 'set', 'dev', br, 'up'), failure: onBridge });
+  lines.push({ line: line('link', 'add', hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', ifname, ...mtu, 'address', p.containerMac, 'netns', p.netns), failure: 'failed to make veth pair', creates: 'veth' });
+  lines.push({ line: line('link', 'set', 'dev', hostVeth, 'master', br), failure: onPort });
+  lines.push({ line: line('link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', conf.hairpinMode ? 'on' : 'off', 'isolated', conf.portIsolation ? 'on' : 'off'), failure: onPort });
+  lines.push({ line: line('link', 'set', 'dev', hostVeth, 'up'), failure: onPort });
   return lines;
+}
+
+/** The host's own sysctls for the bridge and the port: neither takes router advertisements. */
+export const hostSysctls = (bridge: string, hostVeth: string): Array<[string, string]> => [
+  [sysctlPath('net', 'ipv6', 'conf', bridge, 'accept_ra'), '0'],
+  [sysctlPath('net', 'ipv6', 'conf', hostVeth, 'accept_ra'), '0'],
+];
+
+/** Forwarding on the host for each family the bridge is a gateway of. */
+export function forwardingSysctls(gateways: readonly Gateway[]): Array<[string, string]> {
+  const s: Array<[string, string]> = [];
+  if (gateways.some((g) => g.family === 4)) s.push(['net/ipv4/ip_forward', '1']);
+  if (gateways.some((g) => g.family === 6)) s.push(['net/ipv6/conf/all/forwarding', '1']);
+  return s;
 }
 
 /**
  * The bridge's layer 3, once IPAM has answered: stale neighbour entries of the container's
  * addresses go (an address may come back with a new MAC), then the gateway lines (gatewayBatch).
  */
-export function bridgeL3Batch(bridge: string, containerIps: readonly string[], gatewayLines: readonly string[]): string[] {
-  return [...containerIps.map((ip) => line('neigh', 'flush', 'to', ip.split('/')[0]!, 'dev', bridge)), ...gatewayLines];
+export function bridgeL3Batch(bridge: string, containerIps: readonly string[], gatewayLines: readonly string[]): PlannedLine[] {
+  return [
+    ...containerIps.map((ip) => ({ line: line('neigh', 'flush', 'to', ip.split('/')[0]!, 'dev', bridge), failure: `failed to flush stale neighbours on "${bridge}"` })),
+    ...gatewayLines.map((l) => ({ line: l, failure: 'failed to set bridge addr' })),
+  ];
 }
 
 /** `bridge -batch` lines for the port's VLANs (containernetworking/plugins `plugins/main/bridge/bridge.go` setupVeth). */
