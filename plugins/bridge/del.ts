@@ -6,6 +6,7 @@ import { isV4 } from '../../shared/result.ts';
 import { iptTeardown, masqAddr, nftTeardown, type MasqAddr } from '../../shared/ipmasq.ts';
 import type { Family } from '../../shared/iptables.ts';
 import { CniError, Code } from '../../shared/errors.ts';
+import { saysNotFound } from '../../shared/exec.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf } from './config.ts';
 import { spoofTeardown } from './macspoof.ts';
@@ -14,7 +15,7 @@ import { spoofTeardown } from './macspoof.ts';
 async function deleteLink(netns: string, ifname: string): Promise<void> {
   if (netns === '' || netnsState(netns) !== 'ok') return;
   const r = await ipBatch([line('link', 'del', 'dev', ifname)], { netns, allowFail: true });
-  if (r.exitCode !== 0 && !/Cannot find device|does not exist|No such device/.test(r.stderr)) {
+  if (r.exitCode !== 0 && !saysNotFound(r)) {
     throw new CniError(Code.Internal, `failed to delete "${ifname}": ${r.stderr.trim().split('\n')[0]}`);
   }
 }

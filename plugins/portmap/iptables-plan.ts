@@ -9,7 +9,6 @@ import { hostIpFamily, specificHostIp, type ContainerIp, type Family, type PortM
 export const TOP_DNAT = 'CNI-HOSTPORT-DNAT';
 export const SETMARK = 'CNI-HOSTPORT-SETMARK';
 export const MASQ = 'CNI-HOSTPORT-MASQ';
-export const LEGACY_SNAT = 'CNI-HOSTPORT-SNAT';
 const MULTIPORT_MAX = 15;
 
 export const dnChain = (net: string, cid: string): string => hashWithPrefix(28, 'CNI-DN-', net + cid);
