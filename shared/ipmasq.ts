@@ -4,6 +4,7 @@
 import { cidrString, ipString, isV4 as isV4Ip, networkCidr, parseCidr } from './addr.ts';
 import { hashWithPrefix } from './hash.ts';
 import { quote, restore, saveTable, type Family, type TableDump } from './iptables.ts';
+import { removeChains, ruleTarget } from './iptables-rules.ts';
 import { nftApply, nftListJson, nftString } from './nftables.ts';
 import { CniError, Code } from './errors.ts';
 import { isValidId } from './validate.ts';
@@ -64,23 +65,6 @@ export function iptSetupLines(net: string, cid: string, addrs: readonly MasqAddr
   return [`-N ${chain}`, ...inChain, ...post];
 }
 
-/** The target of an `-A CHAIN ... -j TARGET` line. */
-export function jumpTarget(rule: string): string | undefined {
-  return / -j (\S+)/.exec(rule)?.[1];
-}
-
-/** Lines that remove the given per-container chains and every rule jumping to them. */
-export function iptTeardownLines(dump: TableDump, chains: ReadonlySet<string>): string[] {
-  const out: string[] = [];
-  for (const r of dump.rules) {
-    const owner = r.split(' ')[1] ?? '';
-    const t = jumpTarget(r);
-    if (!chains.has(owner) && t !== undefined && chains.has(t)) out.push('-D' + r.slice(2));
-  }
-  for (const ch of chains) if (dump.chains.has(ch)) out.push(`-F ${ch}`, `-X ${ch}`);
-  return out;
-}
-
 /** Per-container chains of network `net` whose container is not in `keep` (found by their comment). */
 export function iptStaleChains(dump: TableDump, net: string, keepIds: ReadonlySet<string>): Set<string> {
   const re = new RegExp(`--comment "name: \\\\"${net.replace(/[.]/g, '\\.')}\\\\" id: \\\\"([^\\\\"]+)\\\\""`);
@@ -88,7 +72,7 @@ export function iptStaleChains(dump: TableDump, net: string, keepIds: ReadonlySe
   for (const r of dump.rules) {
     if (!r.startsWith('-A POSTROUTING ')) continue;
     const m = re.exec(r);
-    const t = jumpTarget(r);
+    const t = ruleTarget(r);
     if (!m || !t) continue;
     const cid = m[1]!;
     if (!keepIds.has(cid) && t === iptChain(net, cid)) stale.add(t);
@@ -132,7 +116,7 @@ async function iptRemoveWhere(families: readonly Family[], pick: (d: TableDump) 
       } catch {
         return; // this family's iptables is unusable: nothing of ours can be there
       }
-      const lines = iptTeardownLines(dump, pick(dump));
+      const lines = removeChains(dump, pick(dump));
       if (lines.length) await restore(fam, 'nat', lines);
     }),
   );
