@@ -5,7 +5,7 @@ import { ipBatch, line, parseLinks } from '../../shared/ip.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { run } from '../../shared/exec.ts';
 import { writeHost, writeInNetns, sysctlPath } from '../../shared/sysctl.ts';
-import { masqAddr, setupMasq, type Undo } from '../../shared/ipmasq.ts';
+import { masqAddr, masqFor, type Undo } from '../../shared/ipmasq.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, hostBatch, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch, type BridgeAddr, type HostPlanInput, type L3Plan } from './plan.ts';
@@ -119,8 +119,8 @@ export async function add(ctx: Ctx): Promise<Result> {
       steps.push(configureContainer(conf, netns, ifname, l3Plan).then(() => portUp(conf, hostVeth)));
       if (l3Lines.length) steps.push(bridgeL3(conf.bridge, l3Lines));
       if (conf.ipMasq) {
-        const backend = await chooseBackend(conf.ipMasqBackend);
-        steps.push(setupMasq(backend, conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
+        const masq = masqFor(await chooseBackend(conf.ipMasqBackend));
+        steps.push(masq.setup(conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
       }
     } else if (!conf.disableContainerInterface) {
       steps.push(ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); }).then(() => portUp(conf, hostVeth)));

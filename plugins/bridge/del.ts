@@ -3,7 +3,7 @@ import { netnsState } from '../../shared/netns.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { prevResultOf } from '../../shared/config.ts';
 import { isV4 } from '../../shared/result.ts';
-import { iptTeardown, masqAddr, nftTeardown, type MasqAddr } from '../../shared/ipmasq.ts';
+import { masqAddr, masqCleanupFor, type MasqAddr } from '../../shared/ipmasq.ts';
 import type { Family } from '../../shared/iptables.ts';
 import { CniError, Code } from '../../shared/errors.ts';
 import { saysNotFound } from '../../shared/exec.ts';
@@ -43,8 +43,7 @@ export async function del(ctx: Ctx): Promise<void> {
   if (l3) steps.push(delegate(ctx, conf.ipamType, 'DEL'));
   if (l3 && conf.ipMasq) {
     // Both backends unless one is configured: ADD may have picked either.
-    if (conf.ipMasqBackend !== 'nftables') steps.push(iptTeardown(conf.name, containerId, families, known));
-    if (conf.ipMasqBackend !== 'iptables') steps.push(nftTeardown(conf.name, ifname, containerId).catch((e) => (conf.ipMasqBackend ? Promise.reject(e) : undefined)));
+    steps.push(masqCleanupFor(conf.ipMasqBackend).teardown(conf.name, ifname, containerId, { families, addrs: known }));
   }
   // Unlike the reference (which only logs it), a failed teardown fails DEL: the runtime retries,
   // and the container's drop rules do not outlive it. Without nft there is nothing to remove.
