@@ -19,8 +19,8 @@ export const Code = {
 export class CniError extends Error {
   readonly code: number;
   readonly details: string;
-  constructor(code: number, msg: string, details = '') {
-    super(msg);
+  constructor(code: number, msg: string, details = '', options?: ErrorOptions) {
+    super(msg, options);
     this.code = code;
     this.details = details;
   }
@@ -44,10 +44,9 @@ export function asCniError(e: unknown): CniError {
 }
 
 export const invalidConfig = (msg: string, details = '') => new CniError(Code.InvalidNetworkConfig, msg, details);
-export const internal = (msg: string, details = '') => new CniError(Code.Internal, msg, details);
 
 /** Prefix a message onto an error while keeping its code (like Go's fmt.Errorf("...: %w")). */
 export function wrap(prefix: string, e: unknown): CniError {
   const c = asCniError(e);
-  return new CniError(c.code, `${prefix}: ${c.message}`, c.details);
+  return new CniError(c.code, `${prefix}: ${c.message}`, c.details, { cause: e });
 }

@@ -34,10 +34,21 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   }
   if (res.exitCode !== 0 && !opts.allowFail) {
     const where = opts.netns ? ` in ${opts.netns}` : '';
-    throw new CniError(Code.Internal, `${cmd} ${args.slice(0, 3).join(' ')}${where} failed: ${res.stderr.trim() || `exit status ${res.exitCode}`}`);
+    throw commandError(`${cmd} ${args.slice(0, 3).join(' ')}${where} failed`, res);
   }
   return res;
 }
+
+/** A failed command as an error, worded in one place: "<what>: <its stderr, or its exit status>". */
+export function commandError(what: string, r: RunResult): CniError {
+  return new CniError(Code.Internal, `${what}: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
+}
+
+/**
+ * Whether a failed command said that the object it was pointed at is not there: ip's "Cannot find
+ * device" / "does not exist" / "No such device", nft's "No such file or directory".
+ */
+export const saysNotFound = (r: Pick<RunResult, 'stderr'>): boolean => /Cannot find device|does not exist|No such device|No such file or directory/i.test(r.stderr);
 
 /**
  * Package-time warming of the runner (see warm.ts): execa's option handling and result code run

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { iptChain, iptComment, iptSetupLines, iptStaleChains, iptTeardownLines, masqAddr, nftComment, nftSetupScript } from './ipmasq.ts';
+import { iptChain, iptComment, iptSetupLines, iptStaleChains, masqAddr, nftComment, nftSetupScript } from './ipmasq.ts';
+import { removeChains } from './iptables-rules.ts';
 import { parseSave } from './iptables.ts';
 
 describe('names (reference test vectors)', () => {
@@ -43,12 +44,12 @@ describe('iptables', () => {
 COMMIT
 `;
   it('teardown from iptables-save, no addresses needed', () => {
-    expect(iptTeardownLines(parseSave(save), new Set([ch]))).toEqual([
+    expect(removeChains(parseSave(save), [ch])).toEqual([
       `-D POSTROUTING -s 10.0.0.2/32 -m comment --comment "name: \\"n\\" id: \\"c\\"" -j ${ch}`,
       `-F ${ch}`,
       `-X ${ch}`,
     ]);
-    expect(iptTeardownLines(parseSave(save), new Set([iptChain('n', 'zz')]))).toEqual([]);
+    expect(removeChains(parseSave(save), [iptChain('n', 'zz')])).toEqual([]);
   });
   it('GC finds chains of attachments no longer valid', () => {
     expect([...iptStaleChains(parseSave(save), 'n', new Set(['d']))]).toEqual([ch]);

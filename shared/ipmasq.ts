@@ -4,6 +4,7 @@
 import { cidrString, ipString, isV4 as isV4Ip, networkCidr, parseCidr } from './addr.ts';
 import { hashWithPrefix } from './hash.ts';
 import { quote, restore, saveTable, type Family, type TableDump } from './iptables.ts';
+import { removeChains, ruleTarget } from './iptables-rules.ts';
 import { nftApply, nftListJson, nftString } from './nftables.ts';
 import { CniError, Code } from './errors.ts';
 import { isValidId } from './validate.ts';
@@ -64,23 +65,6 @@ export function iptSetupLines(net: string, cid: string, addrs: readonly MasqAddr
   return [`-N ${chain}`, ...inChain, ...post];
 }
 
-/** The target of an `-A CHAIN ... -j TARGET` line. */
-export function jumpTarget(rule: string): string | undefined {
-  return / -j (\S+)/.exec(rule)?.[1];
-}
-
-/** Lines that remove the given per-container chains and every rule jumping to them. */
-export function iptTeardownLines(dump: TableDump, chains: ReadonlySet<string>): string[] {
-  const out: string[] = [];
-  for (const r of dump.rules) {
-    const owner = r.split(' ')[1] ?? '';
-    const t = jumpTarget(r);
-    if (!chains.has(owner) && t !== undefined && chains.has(t)) out.push('-D' + r.slice(2));
-  }
-  for (const ch of chains) if (dump.chains.has(ch)) out.push(`-F ${ch}`, `-X ${ch}`);
-  return out;
-}
-
 /** Per-container chains of network `net` whose container is not in `keep` (found by their comment). */
 export function iptStaleChains(dump: TableDump, net: string, keepIds: ReadonlySet<string>): Set<string> {
   const re = new RegExp(`--comment "name: \\\\"${net.replace(/[.]/g, '\\.')}\\\\" id: \\\\"([^\\\\"]+)\\\\""`);
@@ -88,7 +72,7 @@ export function iptStaleChains(dump: TableDump, net: string, keepIds: ReadonlySe
   for (const r of dump.rules) {
     if (!r.startsWith('-A POSTROUTING ')) continue;
     const m = re.exec(r);
-    const t = jumpTarget(r);
+    const t = ruleTarget(r);
     if (!m || !t) continue;
     const cid = m[1]!;
     if (!keepIds.has(cid) && t === iptChain(net, cid)) stale.add(t);
@@ -102,7 +86,7 @@ export type Undo = () => Promise<void>;
 const alreadyAttached = (net: string, cid: string) =>
   new CniError(Code.Internal, `masquerade rules of container "${cid}" on network "${net}" already exist: it is already attached`);
 
-export async function iptSetup(net: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
+async function iptSetup(net: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
   const made: Family[] = [];
   const undo = () => iptTeardown(net, cid, made);
   try {
@@ -132,7 +116,7 @@ async function iptRemoveWhere(families: readonly Family[], pick: (d: TableDump) 
       } catch {
         return; // this family's iptables is unusable: nothing of ours can be there
       }
-      const lines = iptTeardownLines(dump, pick(dump));
+      const lines = removeChains(dump, pick(dump));
       if (lines.length) await restore(fam, 'nat', lines);
     }),
   );
@@ -152,7 +136,7 @@ export function iptKnownTeardownLines(net: string, cid: string, addrs: readonly 
  * iptables-restore per family does it; when that does not match what is there (already gone,
  * other addresses), the rules are found through iptables-save instead.
  */
-export async function iptTeardown(net: string, cid: string, families: readonly Family[] = [4, 6], known: readonly MasqAddr[] = []): Promise<void> {
+async function iptTeardown(net: string, cid: string, families: readonly Family[] = [4, 6], known: readonly MasqAddr[] = []): Promise<void> {
   assertIds(net, cid);
   const chain = iptChain(net, cid);
   await Promise.all(
@@ -171,7 +155,7 @@ export async function iptTeardown(net: string, cid: string, families: readonly F
   );
 }
 
-export function iptGc(net: string, keep: readonly Attachment[]): Promise<void> {
+function iptGc(net: string, keep: readonly Attachment[]): Promise<void> {
   const ids = new Set(keep.map((a) => a.containerID));
   return iptRemoveWhere([4, 6], (d) => iptStaleChains(d, net, ids));
 }
@@ -231,7 +215,7 @@ export async function nftRules(): Promise<NftRule[] | undefined> {
   return out;
 }
 
-export async function nftSetup(net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
+async function nftSetup(net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
   const existing = (await nftRules()) ?? [];
   const prefix = nftInstancePrefix(net, ifname, cid);
   if (existing.some((r) => r.comment?.startsWith(prefix))) throw alreadyAttached(net, cid);
@@ -247,20 +231,64 @@ async function nftDeleteWhere(pick: (r: NftRule) => boolean): Promise<void> {
   await nftApply(doomed.map((r) => `delete rule ${T} masq_checks handle ${r.handle}`).join('\n') + '\n');
 }
 
-export function nftTeardown(net: string, ifname: string, cid: string): Promise<void> {
+function nftTeardown(net: string, ifname: string, cid: string): Promise<void> {
   const prefix = nftInstancePrefix(net, ifname, cid);
   return nftDeleteWhere((r) => r.comment?.startsWith(prefix) ?? false);
 }
 
-export function nftGc(net: string, keep: readonly Attachment[]): Promise<void> {
+function nftGc(net: string, keep: readonly Attachment[]): Promise<void> {
   const netPrefix = `${nftNetHash(net)}-`;
   const kept = new Set(keep.map((a) => nftInstancePrefix(net, a.ifname, a.containerID)));
   return nftDeleteWhere((r) => r.comment !== undefined && r.comment.startsWith(netPrefix) && !kept.has(r.comment.slice(0, 33)));
 }
 
-// ------------------------------------------------------------------------------- both
+// ------------------------------------------------------------------------------- the seam
 
-/** Set up a container's masquerade; returns the undo of what it created. */
-export function setupMasq(backend: Backend, net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo> {
-  return backend === 'nftables' ? nftSetup(net, ifname, cid, addrs) : iptSetup(net, cid, addrs);
+/** What prevResult says of the container's addresses: narrows and shortcuts a teardown. */
+export interface KnownAddrs {
+  families: readonly Family[];
+  addrs: readonly MasqAddr[];
+}
+
+/** One backend's masquerade, chosen once per call (containernetworking/plugins `pkg/ip/ipmasq_linux.go`). */
+export interface Masq {
+  /** Set up a container's masquerade; returns the undo of exactly what it created. */
+  setup(net: string, ifname: string, cid: string, addrs: readonly MasqAddr[]): Promise<Undo>;
+  /** Remove a container's rules, found by name (chain hash, comment prefix), not by address. */
+  teardown(net: string, ifname: string, cid: string, known?: KnownAddrs): Promise<void>;
+  /** Remove this network's rules of attachments not in `keep`. */
+  gc(net: string, keep: readonly Attachment[]): Promise<void>;
+}
+
+const iptMasq: Masq = {
+  setup: (net, _ifname, cid, addrs) => iptSetup(net, cid, addrs),
+  teardown: (net, _ifname, cid, known) => iptTeardown(net, cid, known?.families, known?.addrs),
+  gc: iptGc,
+};
+
+const nftMasq: Masq = {
+  setup: nftSetup,
+  teardown: (net, ifname, cid) => nftTeardown(net, ifname, cid),
+  gc: nftGc,
+};
+
+export const masqFor = (backend: Backend): Masq => (backend === 'nftables' ? nftMasq : iptMasq);
+
+/** Settle every job, then fail with the first failure (no job is left running behind an error). */
+async function settleAll(jobs: Array<Promise<unknown>>): Promise<void> {
+  const rs = await Promise.allSettled(jobs);
+  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
+/**
+ * DEL and GC: the configured backend, or both when none is configured (ADD may have picked
+ * either). Then nftables failing (e.g. no nft here) is not an error; iptables failing is.
+ */
+export function masqCleanupFor(configured: Backend | undefined): Omit<Masq, 'setup'> {
+  if (configured) return masqFor(configured);
+  return {
+    teardown: (net, ifname, cid, known) => settleAll([iptMasq.teardown(net, ifname, cid, known), nftMasq.teardown(net, ifname, cid).catch(() => undefined)]),
+    gc: (net, keep) => settleAll([iptMasq.gc(net, keep), nftMasq.gc(net, keep).catch(() => undefined)]),
+  };
 }

@@ -1,6 +1,6 @@
 // iptables and ip6tables: read with iptables-save, changed in one iptables-restore --noflush
 // transaction per family (one process, one xtables lock hold, all or nothing).
-import { run } from './exec.ts';
+import { commandError, run } from './exec.ts';
 import { CniError, Code } from './errors.ts';
 
 export type Family = 4 | 6;
@@ -26,7 +26,7 @@ export function parseSave(text: string): TableDump {
 
 export async function saveTable(family: Family, table: string): Promise<TableDump> {
   const r = await run(SAVE[family], ['-t', table], { allowFail: true });
-  if (r.exitCode !== 0) throw new CniError(Code.Internal, `${SAVE[family]} -t ${table} failed: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0) throw commandError(`${SAVE[family]} -t ${table} failed`, r);
   return parseSave(r.stdout);
 }
 
@@ -48,9 +48,7 @@ export async function restore(family: Family, table: string, lines: readonly str
   if (lines.length === 0) return;
   const script = `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
   const r = await run(RESTORE[family], ['--noflush', '--wait'], { input: script, allowFail: true });
-  if (r.exitCode !== 0) {
-    throw new CniError(Code.Internal, `${RESTORE[family]} failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
-  }
+  if (r.exitCode !== 0) throw commandError(`${RESTORE[family]} failed`, r);
 }
 
 /** Quote an argument for iptables-restore, which splits on spaces and honours double quotes. */

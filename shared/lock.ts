@@ -35,12 +35,3 @@ export async function lockFile(path: string, timeoutSeconds = 120): Promise<Lock
     },
   };
 }
-
-export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
-  const l = await lockFile(path);
-  try {
-    return await fn();
-  } finally {
-    l.release();
-  }
-}

@@ -1,18 +1,18 @@
 // nftables: one `nft -f -` transaction per change, `nft -j list` to read.
-import { run } from './exec.ts';
+import { commandError, run, saysNotFound } from './exec.ts';
 import { CniError, Code } from './errors.ts';
 
 export async function nftApply(script: string): Promise<void> {
   const r = await run('nft', ['-f', '-'], { input: script, allowFail: true });
-  if (r.exitCode !== 0) throw new CniError(Code.Internal, `nft failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
+  if (r.exitCode !== 0) throw commandError('nft failed', r);
 }
 
 /** `nft -j list ...` parsed; undefined when the object does not exist (or nft is not installed). */
 export async function nftListJson(args: readonly string[]): Promise<Array<Record<string, unknown>> | undefined> {
   const r = await run('nft', ['-j', 'list', ...args], { allowFail: true });
   if (r.exitCode !== 0) {
-    if (r.missing || /No such file or directory|does not exist/i.test(r.stderr)) return undefined;
-    throw new CniError(Code.Internal, `nft list ${args.join(' ')} failed: ${r.stderr.trim()}`);
+    if (r.missing || saysNotFound(r)) return undefined;
+    throw commandError(`nft list ${args.join(' ')} failed`, r);
   }
   const doc = JSON.parse(r.stdout) as { nftables?: Array<Record<string, unknown>> };
   return doc.nftables ?? [];

@@ -63,11 +63,6 @@ export function bridgeName(n?: number | string): string {
   return ifName(`br${n ?? nextId()}`);
 }
 
-/** Host-side (or test-made) veth name, e.g. `ck3x9av3`. */
-export function vethName(n?: number | string): string {
-  return ifName(`v${n ?? nextId()}`);
-}
-
 /** CNI network name, e.g. `ck3x9a-net0`. Also names cnitool cache files and host-local dirs. */
 export function netName(suffix?: string): string {
   const name = `${RUN_PREFIX}-${suffix ?? `net${nextId()}`}`;

@@ -39,8 +39,6 @@ interface Registry {
   /** `${netns ?? ""}\0${ifname}` */
   links: Set<string>;
   networks: Set<string>;
-  /** `${family} ${name}` */
-  nftTables: Set<string>;
   paths: Set<string>;
   hooks: Array<() => unknown>;
 }
@@ -49,7 +47,6 @@ const emptyRegistry = (): Registry => ({
   netns: new Set(),
   links: new Set(),
   networks: new Set(),
-  nftTables: new Set(),
   paths: new Set(),
   hooks: [],
 });
@@ -68,10 +65,6 @@ export function trackLink(ifname: string, netns?: string): void {
 export function trackNetwork(name: string): void {
   ensureMarker();
   registry.networks.add(name);
-}
-export function trackNftTable(family: string, name: string): void {
-  ensureMarker();
-  registry.nftTables.add(`${family} ${name}`);
 }
 /** A file or directory to rm -rf at cleanup. */
 export function trackPath(path: string): void {
@@ -297,7 +290,7 @@ async function cleanupPrefix(prefix: string, reg: Registry): Promise<CleanupRepo
   await step("ip6tables", () => cleanIptables(true, mentions, errors));
 
   await step("nft", async () => {
-    const wanted = new Set(reg.nftTables);
+    const wanted = new Set<string>();
     for (const t of await nftTables()) if (mentions(t.name)) wanted.add(`${t.family} ${t.name}`);
     // Our rules and chains inside shared tables (masquerade, macspoofchk): rules first, they jump.
     const { rules, chains } = await nftObjectsMatching(mentions);
@@ -315,7 +308,6 @@ async function cleanupPrefix(prefix: string, reg: Registry): Promise<CleanupRepo
       const r = await run("nft", ["delete", "table", family, name]);
       if (r.code !== 0 && !/No such file|does not exist/i.test(r.stderr)) errors.push(`nft delete table ${key}: ${r.stderr.trim()}`);
     }
-    reg.nftTables.clear();
   });
 
   await step("files", async () => {
@@ -335,18 +327,12 @@ async function cleanupPrefix(prefix: string, reg: Registry): Promise<CleanupRepo
 /**
  * Remove everything this run created: hooks, namespaces (and their host veth
  * peers), prefixed links and links enslaved to prefixed bridges, iptables /
- * ip6tables rules and chains mentioning the prefix, prefixed or registered
+ * ip6tables rules and chains mentioning the prefix, prefixed
  * nft tables, cnitool cache files and default host-local dirs of our
  * networks, temp dirs. Never throws; returns what could not be removed.
  */
 export async function cleanup(): Promise<CleanupReport> {
   return withSharedHost(() => cleanupPrefix(RUN_PREFIX, registry));
-}
-
-/** cleanup(), throwing if anything could not be removed (for afterAll). */
-export async function cleanupOrThrow(): Promise<void> {
-  const { errors } = await cleanup();
-  if (errors.length) throw new Error(`cleanup left errors:\n${errors.join("\n")}`);
 }
 
 /** Everything on the host that still carries this run's prefix (expected [] after cleanup). */
@@ -425,7 +411,7 @@ function ensureMarker(): void {
     exitHook = true;
     // Normal exit with nothing left to clean: no need to sweep us later.
     process.once("exit", () => {
-      const pending = registry.netns.size + registry.links.size + registry.paths.size + registry.nftTables.size;
+      const pending = registry.netns.size + registry.links.size + registry.paths.size;
       if (pending === 0) releaseRunMarker();
     });
   }

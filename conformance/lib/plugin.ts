@@ -127,10 +127,6 @@ export async function runPlugin(
 
 // ---------------------------------------------------------------- CNI_PATH
 
-/** CNI_PATH with only our plugins (dist/bin). */
-export function ourCniPath(): string {
-  return OUR_BIN_DIR;
-}
 /** CNI_PATH with only the Go reference plugins. */
 export function refCniPath(): string {
   return REF_BIN_DIR;
@@ -151,11 +147,6 @@ export async function mixedCniPath(choice: Record<string, Impl | string>): Promi
     await symlink(target, join(dir, name));
   }
   return dir;
-}
-
-/** CNI_PATH for `impl`: "ours" → dist/bin, "ref" → /usr/lib/cni. */
-export function cniPathFor(impl: Impl): string {
-  return impl === "ours" ? OUR_BIN_DIR : REF_BIN_DIR;
 }
 
 /** Binary path for `impl`. */

@@ -1,16 +1,16 @@
 // STATUS (spec 1.1): ready when the lease directory is writable and every range set still has a
 // free address. Read-only apart from creating the directory (which every verb does, as upstream).
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { CniError, Code } from '../../shared/errors.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConfig } from './config.ts';
 import { pickFree, exhaustedMessage } from './allocator.ts';
-import { Store } from './store.ts';
+import { mkdirs, Store } from './store.ts';
 
 export async function status(ctx: Ctx): Promise<void> {
   const conf = loadConfig(ctx.raw, ctx.cniVersion, '');
   try {
-    mkdirSync(conf.dir, { recursive: true, mode: 0o755 });
+    mkdirs(conf.dir);
     accessSync(conf.dir, constants.W_OK);
   } catch (e) {
     throw new CniError(Code.PluginNotAvailable, `data directory ${conf.dir} is not writable: ${(e as Error).message}`);

@@ -41,7 +41,7 @@ function ioError(what: string, e: unknown): CniError {
  * mkdir -p. Not `mkdirSync(…, {recursive: true})`: Node's recursive mkdir spins forever on some
  * paths it cannot create (e.g. under /proc, where mkdir says ENOENT for a parent that exists).
  */
-function mkdirs(dir: string): void {
+export function mkdirs(dir: string): void {
   let path = '';
   for (const part of dir.split('/')) {
     if (part === '') continue;

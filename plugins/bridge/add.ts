@@ -5,7 +5,7 @@ import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/ip
 import { delegate } from '../../shared/ipam.ts';
 import { run } from '../../shared/exec.ts';
 import { writeHost, writeInNetns } from '../../shared/sysctl.ts';
-import { masqAddr, setupMasq, type Undo } from '../../shared/ipmasq.ts';
+import { masqAddr, masqFor, type Undo } from '../../shared/ipmasq.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import {
@@ -116,8 +116,8 @@ export async function add(ctx: Ctx): Promise<Result> {
       steps.push(configureContainer(conf, netns, ifname, l3Plan).then(() => portUp(conf, hostVeth)));
       if (l3Lines.length) steps.push(ipPlan(l3Lines));
       if (conf.ipMasq) {
-        const backend = await chooseBackend(conf.ipMasqBackend);
-        steps.push(setupMasq(backend, conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
+        const masq = masqFor(await chooseBackend(conf.ipMasqBackend));
+        steps.push(masq.setup(conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
       }
     } else if (!conf.disableContainerInterface) {
       steps.push(ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); }).then(() => portUp(conf, hostVeth)));

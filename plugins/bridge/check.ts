@@ -4,6 +4,7 @@ import { assertNetns } from '../../shared/netns.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { prevResultOf } from '../../shared/config.ts';
 import { CniError, Code } from '../../shared/errors.ts';
+import { saysNotFound } from '../../shared/exec.ts';
 import type { Result } from '../../shared/result.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
@@ -13,7 +14,7 @@ const fail = (msg: string) => new CniError(Code.Internal, msg);
 /** `ip -d -j -batch` (details give the link kind), one process for all the reads of one namespace. */
 async function readDetailed(lines: string[], netns?: string): Promise<unknown[][]> {
   const r = await ipBatch(lines, { details: true, json: true, force: true, allowFail: true, ...(netns ? { netns } : {}) });
-  if (r.exitCode !== 0 && !/Cannot find device|does not exist/.test(r.stderr)) throw fail(r.stderr.trim());
+  if (r.exitCode !== 0 && !saysNotFound(r)) throw fail(r.stderr.trim());
   return r.outputs;
 }
 

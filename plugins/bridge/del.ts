@@ -3,9 +3,10 @@ import { netnsState } from '../../shared/netns.ts';
 import { delegate } from '../../shared/ipam.ts';
 import { prevResultOf } from '../../shared/config.ts';
 import { isV4 } from '../../shared/result.ts';
-import { iptTeardown, masqAddr, nftTeardown, type MasqAddr } from '../../shared/ipmasq.ts';
+import { masqAddr, masqCleanupFor, type MasqAddr } from '../../shared/ipmasq.ts';
 import type { Family } from '../../shared/iptables.ts';
 import { CniError, Code } from '../../shared/errors.ts';
+import { saysNotFound } from '../../shared/exec.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf } from './config.ts';
 import { spoofTeardown } from './macspoof.ts';
@@ -14,7 +15,7 @@ import { spoofTeardown } from './macspoof.ts';
 async function deleteLink(netns: string, ifname: string): Promise<void> {
   if (netns === '' || netnsState(netns) !== 'ok') return;
   const r = await ipBatch([line('link', 'del', 'dev', ifname)], { netns, allowFail: true });
-  if (r.exitCode !== 0 && !/Cannot find device|does not exist|No such device/.test(r.stderr)) {
+  if (r.exitCode !== 0 && !saysNotFound(r)) {
     throw new CniError(Code.Internal, `failed to delete "${ifname}": ${r.stderr.trim().split('\n')[0]}`);
   }
 }
@@ -42,8 +43,7 @@ export async function del(ctx: Ctx): Promise<void> {
   if (l3) steps.push(delegate(ctx, conf.ipamType, 'DEL'));
   if (l3 && conf.ipMasq) {
     // Both backends unless one is configured: ADD may have picked either.
-    if (conf.ipMasqBackend !== 'nftables') steps.push(iptTeardown(conf.name, containerId, families, known));
-    if (conf.ipMasqBackend !== 'iptables') steps.push(nftTeardown(conf.name, ifname, containerId).catch((e) => (conf.ipMasqBackend ? Promise.reject(e) : undefined)));
+    steps.push(masqCleanupFor(conf.ipMasqBackend).teardown(conf.name, ifname, containerId, { families, addrs: known }));
   }
   // Unlike the reference (which only logs it), a failed teardown fails DEL: the runtime retries,
   // and the container's drop rules do not outlive it. Without nft there is nothing to remove.

@@ -1,6 +1,6 @@
 import { validAttachments } from '../../shared/config.ts';
 import { delegate } from '../../shared/ipam.ts';
-import { iptGc, nftGc } from '../../shared/ipmasq.ts';
+import { masqCleanupFor } from '../../shared/ipmasq.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConf } from './config.ts';
 
@@ -15,8 +15,7 @@ export async function gc(ctx: Ctx): Promise<void> {
   if (conf.ipamType !== '') steps.push(delegate(ctx, conf.ipamType, 'GC'));
   // Without a list, nothing can be told stale: removing everything would cut live containers off.
   if (keep && conf.ipamType !== '' && conf.ipMasq) {
-    if (conf.ipMasqBackend !== 'nftables') steps.push(iptGc(conf.name, keep));
-    if (conf.ipMasqBackend !== 'iptables') steps.push(nftGc(conf.name, keep).catch((e) => (conf.ipMasqBackend ? Promise.reject(e) : undefined)));
+    steps.push(masqCleanupFor(conf.ipMasqBackend).gc(conf.name, keep));
   }
   const results = await Promise.allSettled(steps);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -3,6 +3,7 @@
 // written in iptables-save's canonical form, so CHECK and tests compare saved lines directly, and
 // the reference's sequence of -N/-I/-A calls becomes one iptables-restore --noflush script.
 import { quote, type TableDump } from '../../shared/iptables.ts';
+import { ruleChain, toDelete } from '../../shared/iptables-rules.ts';
 import { FORWARD_CHAIN, type HostAddr } from './config.ts';
 
 export const STAGE1 = 'CNI-ISOLATION-STAGE-1';
@@ -35,7 +36,6 @@ export function isolationRules(bridge: string) {
 
 /** `-A CHAIN spec` as `-I CHAIN 1 spec` (the reference's Insert at position 1). */
 const first = (rule: string): string => rule.replace(/^-A (\S+) /, '-I $1 1 ');
-export const toDelete = (rule: string): string => '-D' + rule.slice(2);
 
 /** A small view of a dump that also sees what the plan itself has added so far. */
 function tracker(dump: TableDump) {
@@ -137,7 +137,7 @@ function isolationProblem(bridge: string | undefined, dump: TableDump): string |
   if (bridge === undefined) return undefined;
   const iso = isolationRules(bridge);
   for (const r of [iso.jump, iso.stage1, iso.stage1Return, iso.stage2, iso.stage2Return]) {
-    const chain = r.split(' ')[1]!;
+    const chain = ruleChain(r);
     if (!dump.rules.includes(r)) return `expected ${chain} rule ${goList(r, chain)} not found`;
   }
   return undefined;

@@ -4,12 +4,12 @@
 import { networkCidr } from '../../shared/addr.ts';
 import { hashWithPrefix } from '../../shared/hash.ts';
 import { quote, type TableDump } from '../../shared/iptables.ts';
+import { jumpsInto, removeChains, ruleChain, ruleTarget, toDelete } from '../../shared/iptables-rules.ts';
 import { hostIpFamily, specificHostIp, type ContainerIp, type Family, type PortMapping, type PortmapConf } from './config.ts';
 
 export const TOP_DNAT = 'CNI-HOSTPORT-DNAT';
 export const SETMARK = 'CNI-HOSTPORT-SETMARK';
 export const MASQ = 'CNI-HOSTPORT-MASQ';
-export const LEGACY_SNAT = 'CNI-HOSTPORT-SNAT';
 const MULTIPORT_MAX = 15;
 
 export const dnChain = (net: string, cid: string): string => hashWithPrefix(28, 'CNI-DN-', net + cid);
@@ -89,14 +89,6 @@ export function entryRules(conf: PortmapConf, cid: string, family: Family): stri
   return out;
 }
 
-/** The target (`-j X`) of a saved rule. */
-export function ruleTarget(rule: string): string | undefined {
-  const m = / -[jg] (\S+)/.exec(rule.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
-  return m?.[1];
-}
-export const ruleChain = (rule: string): string => rule.split(' ')[1] ?? '';
-export const toDelete = (rule: string): string => '-D' + rule.slice(2);
-
 /** Lines that create the shared chains and jumps that are missing (each -N fails on a race). */
 export function planTop(conf: PortmapConf, dump: TableDump): string[] {
   const t = topRules(conf.markMasqBit);
@@ -116,20 +108,13 @@ export function planTop(conf: PortmapConf, dump: TableDump): string[] {
   return lines;
 }
 
-/** Lines removing a chain and every rule jumping to it. */
-export function planRemoveChain(chain: string, dump: TableDump): string[] {
-  if (!dump.chains.has(chain)) return [];
-  const refs = dump.rules.filter((r) => ruleChain(r) !== chain && ruleTarget(r) === chain).map(toDelete);
-  return [...refs, `-F ${chain}`, `-X ${chain}`];
-}
-
 /** The whole ADD for one family: shared setup, a fresh per-container chain, its entry rules. */
 export function planAdd(conf: PortmapConf, cid: string, cip: ContainerIp, dump: TableDump): string[] {
   const chain = dnChain(conf.name, cid);
   const lines = planTop(conf, dump);
   if (dump.chains.has(chain)) {
     // A repeated ADD replaces the container's rules instead of doubling them.
-    lines.push(...dump.rules.filter((r) => ruleChain(r) !== chain && ruleTarget(r) === chain).map(toDelete), `-F ${chain}`);
+    lines.push(...jumpsInto(dump, new Set([chain])).map(toDelete), `-F ${chain}`);
   } else {
     lines.push(`-N ${chain}`);
   }
@@ -139,7 +124,7 @@ export function planAdd(conf: PortmapConf, cid: string, cip: ContainerIp, dump: 
 
 /** DEL for one family: the container's chain (found by hash name), its entry rules, legacy SN chain. */
 export function planDel(net: string, cid: string, dump: TableDump): string[] {
-  return [...planRemoveChain(dnChain(net, cid), dump), ...planRemoveChain(snChain(net, cid), dump)];
+  return removeChains(dump, [dnChain(net, cid), snChain(net, cid)]);
 }
 
 /** UDP host ports DNAT'ed by a chain, read back from its saved rules. */
@@ -172,7 +157,7 @@ export function planGc(net: string, keep: readonly string[], dump: TableDump): s
     if (!owner || owner.net !== net || !target || kept.has(target)) continue;
     if (/^CNI-DN-[0-9a-f]{21}$/.test(target)) doomed.add(target);
   }
-  return [...doomed].flatMap((c) => planRemoveChain(c, dump));
+  return removeChains(dump, doomed);
 }
 
 /** CHECK: what of this container's rules is missing (undefined = all present). */

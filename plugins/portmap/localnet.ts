@@ -1,6 +1,6 @@
 // route_localnet=1 on the interface the host routes the container through, so that DNAT of
 // 127.0.0.1:hostPort to the container is not dropped as a martian (IPv4 only).
-import { run } from '../../shared/exec.ts';
+import { commandError, run } from '../../shared/exec.ts';
 import { ifnameProblem } from '../../shared/validate.ts';
 import { CniError, Code } from '../../shared/errors.ts';
 import { parseRoutes } from '../../shared/ip.ts';
@@ -9,7 +9,7 @@ import { sysctlPath, writeHost } from '../../shared/sysctl.ts';
 /** The interface `ip route get` picks for the address (one process). */
 export async function routeDev(ip: string): Promise<string> {
   const r = await run('ip', ['-j', 'route', 'get', ip], { allowFail: true });
-  if (r.exitCode !== 0) throw new CniError(Code.Internal, `unable to get route to ${ip}: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0) throw commandError(`unable to get route to ${ip}`, r);
   let dev: string | undefined;
   try {
     dev = parseRoutes(JSON.parse(r.stdout) as unknown[])[0]?.dev;

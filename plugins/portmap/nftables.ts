@@ -1,6 +1,9 @@
-// Applying nft plans: each change is one `nft -f` transaction; reading is one `nft -j list ruleset`.
-import { nftApply, nftListJson } from '../../shared/nftables.ts';
-import { deleteLine, portmapRules, type NftRule } from './nft-plan.ts';
+// The nftables port mapper: each change is one `nft -f` transaction; reading is one `nft -j list ruleset`.
+import { flushUdpPorts } from '../../shared/conntrack.ts';
+import { CniError, Code } from '../../shared/errors.ts';
+import { nftApply, nftListJson, nftUsable } from '../../shared/nftables.ts';
+import { checkProblem, deleteLine, gcRules, planAdd, portmapRules, ruleComment, udpDport, type NftRule } from './nft-plan.ts';
+import { udpPorts, type PortMapper } from './mapper.ts';
 
 export async function listPortmapRules(): Promise<NftRule[]> {
   return portmapRules((await nftListJson(['ruleset'])) ?? []);
@@ -21,3 +24,31 @@ export async function deleteRules(pick: (rules: NftRule[]) => NftRule[], first?:
     }
   }
 }
+
+export const nftMapper: PortMapper = {
+  // One nft transaction: when it fails nothing changed, so there is nothing to undo.
+  forward: (conf, cid, cips) => nftApply(planAdd(conf, cid, cips)),
+
+  async unforward(conf, cid) {
+    const comment = ruleComment(conf.name, cid);
+    const removed = await deleteRules((rules) => rules.filter((r) => r.comment === comment));
+    for (const f of [4, 6] as const) {
+      const mine = removed.filter((r) => r.family === (f === 4 ? 'ip' : 'ip6'));
+      if (!mine.length) continue;
+      const udp = conf.mappings.length ? udpPorts(conf) : mine.map(udpDport).filter((p) => p !== undefined);
+      if (udp.length) await flushUdpPorts(f, udp);
+    }
+  },
+
+  async check(conf, cid, cips) {
+    const rules = await listPortmapRules();
+    for (const cip of cips) {
+      const p = checkProblem(conf, cid, cip, rules);
+      if (p) throw new CniError(Code.Internal, `could not check ipv${cip.family} dnat: ${p}`);
+    }
+  },
+
+  async gc(net, keep) {
+    if (await nftUsable()) await deleteRules((rules) => gcRules(rules, net, keep));
+  },
+};

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { ipBatch, line, LinkSchema } from '../../shared/ip.ts';
 import { CniError, Code } from '../../shared/errors.ts';
+import { commandError, saysNotFound } from '../../shared/exec.ts';
 import type { Saved } from './state.ts';
 
 const LinkAttrsSchema = LinkSchema.extend({ txqlen: z.number().optional() });
@@ -15,13 +16,11 @@ export interface LinkAttrs {
   txQLen: number;
 }
 
-const NO_DEVICE = /does not exist|Cannot find device/;
-
 export async function readLink(netns: string, ifname: string): Promise<LinkAttrs> {
   const r = await ipBatch([line('link', 'show', 'dev', ifname)], { netns, json: true, allowFail: true });
   if (r.exitCode !== 0) {
-    if (NO_DEVICE.test(r.stderr)) throw new CniError(Code.Internal, `failed to get ${JSON.stringify(ifname)}: Link not found`);
-    throw new CniError(Code.Internal, `failed to get ${JSON.stringify(ifname)}: ${r.stderr.trim()}`);
+    if (saysNotFound(r)) throw new CniError(Code.Internal, `failed to get ${JSON.stringify(ifname)}: Link not found`);
+    throw commandError(`failed to get ${JSON.stringify(ifname)}`, r);
   }
   const l = LinkAttrsSchema.parse(r.outputs[0]?.[0]);
   return {
@@ -73,5 +72,5 @@ export async function applyLink(netns: string, lines: readonly string[], force: 
   const r = await ipBatch(lines, { netns, force, allowFail: true });
   // ip -batch adds "Command failed -:N" after each error: only the kernel's words are kept.
   const stderr = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Command failed')).join('; ');
-  return { ok: r.exitCode === 0, noDevice: r.exitCode !== 0 && NO_DEVICE.test(stderr), stderr };
+  return { ok: r.exitCode === 0, noDevice: r.exitCode !== 0 && saysNotFound({ stderr }), stderr };
 }
