@@ -3,6 +3,7 @@
 // links, their state and addresses are checked too: a run that changed them fails (host-guard.ts).
 import { captureScaffold, removeNewScaffold, type Scaffold } from './scaffold.ts';
 import { captureHostLinks, diffHostLinks, type HostLinks } from './host-guard.ts';
+import { exclusiveHost } from './lock.ts';
 
 let before: Scaffold | undefined;
 let links: HostLinks | undefined;
@@ -14,7 +15,8 @@ export async function setup(): Promise<void> {
 
 export async function teardown(): Promise<void> {
   if (before) {
-    const removed = await removeNewScaffold(before);
+    // Exclusively: another run's before/after snapshot must not see the shared tables vanish.
+    const removed = await exclusiveHost(() => removeNewScaffold(before!));
     if (removed.length) console.log(`removed the firewall scaffolding this run created: ${removed.join(', ')}`);
   }
   if (links) {
