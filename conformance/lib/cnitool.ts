@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./exec.ts";
 import { withSharedHost } from "./lock.ts";
-import { CNI_RESULTS_DIR, makeTempDir, trackNetwork } from "./netns.ts";
+import { CNI_RESULTS_DIR, makeTempDir, trackNetwork } from "./registry.ts";
 import { OUR_BIN_DIR, REPO_ROOT, applyEnv, baseEnv, formatCniArgs, type PluginResult } from "./plugin.ts";
 
 export const CNITOOL = join(REPO_ROOT, ".tools", "bin", "cnitool");

@@ -2,7 +2,7 @@
 // out, and fail loudly if anything carrying the run prefix survives.
 
 import { afterAll, afterEach, expect } from "vitest";
-import { cleanup, leftovers } from "./netns.ts";
+import { cleanup, leftovers } from "./cleanup.ts";
 
 export interface CleanupHookOptions {
   /** Clean after every test (default) or only after the whole file. */

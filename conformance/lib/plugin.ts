@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "./exec.ts";
 import { withSharedHost } from "./lock.ts";
-import { makeTempDir } from "./netns.ts";
+import { makeTempDir } from "./registry.ts";
 
 /** Repository root (conformance/lib/ → ../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -4,7 +4,9 @@
 //  - after the file: a cleanup safety net, even if it forgot useCleanup().
 
 import { afterAll, beforeAll } from "vitest";
-import { cleanup, releaseRunMarker, sweepStale } from "./netns.ts";
+import { cleanup } from "./cleanup.ts";
+import { releaseRunMarker } from "./registry.ts";
+import { sweepStale } from "./stale-runs.ts";
 
 beforeAll(async () => {
   const swept = await sweepStale();
