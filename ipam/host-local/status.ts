@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { CniError, Code } from '../../shared/errors.ts';
 import type { Ctx } from '../../shared/skel.ts';
 import { loadConfig } from './config.ts';
-import { pickFree, exhaustedMessage } from './allocator.ts';
+import { pickFree, exhaustedMessage } from './order.ts';
 import { mkdirs, Store } from './store.ts';
 
 export async function status(ctx: Ctx): Promise<void> {

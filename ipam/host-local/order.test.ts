@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCidr, parseIp, ipString } from '../../shared/addr.ts';
 import { canonicalizeRangeSet, type RangeInput } from './range.ts';
-import { candidates, pickFree } from './allocator.ts';
+import { candidates, pickFree } from './order.ts';
 import { decide, takeRequested } from './plan.ts';
 
 const set = (...subnets: (string | RangeInput)[]) =>
