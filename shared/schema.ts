@@ -2,12 +2,14 @@
 // zod/mini, not classic zod: classic attaches dozens of method closures to every schema instance,
 // and each plugin's heap goes into its V8 start-up snapshot, whose size sets every call's start-up time.
 import * as z from 'zod/mini';
+// The English locale alone: z.locales would bundle every language.
+import en from 'zod/v4/locales/en.js';
 import { CniError, Code } from './errors.ts';
 
 // zod compiles a fast path (new Function) for each object schema on its first parse; a plugin
 // process parses each schema about once, so the compilation is pure start-up cost.
 // zod/mini loads no locale: the English one gives the default messages classic zod gives.
-z.config({ jitless: true, ...z.locales.en() });
+z.config({ jitless: true, ...en() });
 
 /**
  * Go's encoding/json matches object keys to struct fields without regard to case (an exact match
