@@ -1,5 +1,5 @@
 // The generic network-configuration keys every plugin reads (spec "Plugin configuration objects", "Deriving request configuration from plugin configuration"; containernetworking/cni `CONVENTIONS.md`).
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DnsSchema, parseResult, type Result } from './result.ts';
 import { goObject, goStruct, parseConfig } from './schema.ts';
 import { CniError, Code } from './errors.ts';
@@ -9,17 +9,17 @@ export type Attachment = z.infer<typeof AttachmentSchema>;
 
 /** Keys of the generic netconf; a plugin's schema spreads these into its own shape. */
 export const baseShape = {
-  cniVersion: z.string().optional(),
+  cniVersion: z.optional(z.string()),
   name: z.string(),
-  type: z.string().optional(),
-  capabilities: z.record(z.string(), z.unknown()).optional(),
-  ipam: goObject({ type: z.string().optional() }).optional(),
-  dns: DnsSchema.optional(),
-  prevResult: z.record(z.string(), z.unknown()).optional(),
-  runtimeConfig: z.record(z.string(), z.unknown()).optional(),
-  args: z.record(z.string(), z.unknown()).optional(),
-  'cni.dev/valid-attachments': z.array(AttachmentSchema).optional(),
-  'cni.dev/attachments': z.array(AttachmentSchema).optional(),
+  type: z.optional(z.string()),
+  capabilities: z.optional(z.record(z.string(), z.unknown())),
+  ipam: z.optional(goObject({ type: z.optional(z.string()) })),
+  dns: z.optional(DnsSchema),
+  prevResult: z.optional(z.record(z.string(), z.unknown())),
+  runtimeConfig: z.optional(z.record(z.string(), z.unknown())),
+  args: z.optional(z.record(z.string(), z.unknown())),
+  'cni.dev/valid-attachments': z.optional(z.array(AttachmentSchema)),
+  'cni.dev/attachments': z.optional(z.array(AttachmentSchema)),
 };
 
 export const BaseConfSchema = goObject(baseShape);

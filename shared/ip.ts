@@ -1,5 +1,5 @@
 // iproute2: plans written as `ip -batch` scripts (one process per namespace), and `ip -j` output.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { run } from './exec.ts';
 import { batchToken } from './validate.ts';
 import { CniError, Code } from './errors.ts';
@@ -11,38 +11,38 @@ export const AddrInfoSchema = z.looseObject({
   family: z.string(),
   local: z.string(),
   prefixlen: z.number(),
-  scope: z.string().optional(),
-  tentative: z.boolean().optional(),
-  dadfailed: z.boolean().optional(),
+  scope: z.optional(z.string()),
+  tentative: z.optional(z.boolean()),
+  dadfailed: z.optional(z.boolean()),
 });
 export const LinkSchema = z.looseObject({
   ifindex: z.number(),
   ifname: z.string(),
-  flags: z.array(z.string()).default([]),
-  mtu: z.number().optional(),
-  operstate: z.string().optional(),
-  master: z.string().optional(),
-  link_type: z.string().optional(),
-  address: z.string().optional(),
-  link: z.string().nullable().optional(),
-  link_index: z.number().optional(),
-  link_netnsid: z.number().optional(),
-  promiscuity: z.number().optional(),
-  linkinfo: z.looseObject({ info_kind: z.string().optional(), info_data: z.looseObject({}).optional(), info_slave_kind: z.string().optional(), info_slave_data: z.looseObject({}).optional() }).optional(),
-  addr_info: z.array(AddrInfoSchema).optional(),
+  flags: z._default(z.array(z.string()), []),
+  mtu: z.optional(z.number()),
+  operstate: z.optional(z.string()),
+  master: z.optional(z.string()),
+  link_type: z.optional(z.string()),
+  address: z.optional(z.string()),
+  link: z.optional(z.nullable(z.string())),
+  link_index: z.optional(z.number()),
+  link_netnsid: z.optional(z.number()),
+  promiscuity: z.optional(z.number()),
+  linkinfo: z.optional(z.looseObject({ info_kind: z.optional(z.string()), info_data: z.optional(z.looseObject({})), info_slave_kind: z.optional(z.string()), info_slave_data: z.optional(z.looseObject({})) })),
+  addr_info: z.optional(z.array(AddrInfoSchema)),
 });
 export type Link = z.infer<typeof LinkSchema>;
 export type AddrInfo = z.infer<typeof AddrInfoSchema>;
 
 export const RouteJsonSchema = z.looseObject({
   dst: z.string(),
-  gateway: z.string().optional(),
-  dev: z.string().optional(),
-  metric: z.number().optional(),
-  protocol: z.string().optional(),
-  scope: z.string().optional(),
-  table: z.union([z.string(), z.number()]).optional(),
-  flags: z.array(z.string()).optional(),
+  gateway: z.optional(z.string()),
+  dev: z.optional(z.string()),
+  metric: z.optional(z.number()),
+  protocol: z.optional(z.string()),
+  scope: z.optional(z.string()),
+  table: z.optional(z.union([z.string(), z.number()])),
+  flags: z.optional(z.array(z.string())),
 });
 export type RouteJson = z.infer<typeof RouteJsonSchema>;
 

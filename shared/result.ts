@@ -1,6 +1,6 @@
 // Results of every spec version: one internal form (1.1.0), parsed from and printed in any version
 // through the conversions of containernetworking/cni `pkg/types/{020,040,100}/types.go`, including the conversions that must fail.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import ipaddr from 'ipaddr.js';
 import { parseCidr } from './addr.ts';
 import { CniError, Code } from './errors.ts';
@@ -10,39 +10,39 @@ import { resultFamily } from './version.ts';
 const uint = int(0);
 
 export const DnsSchema = goStruct({
-  nameservers: z.array(z.string()).optional(),
-  domain: z.string().optional(),
-  search: z.array(z.string()).optional(),
-  options: z.array(z.string()).optional(),
+  nameservers: z.optional(z.array(z.string())),
+  domain: z.optional(z.string()),
+  search: z.optional(z.array(z.string())),
+  options: z.optional(z.array(z.string())),
 });
 export type Dns = z.infer<typeof DnsSchema>;
 
 export const InterfaceSchema = goStruct({
   name: z.string(),
-  mac: z.string().optional(),
-  mtu: uint.optional(),
-  sandbox: z.string().optional(),
-  socketPath: z.string().optional(),
-  pciID: z.string().optional(),
+  mac: z.optional(z.string()),
+  mtu: z.optional(uint),
+  sandbox: z.optional(z.string()),
+  socketPath: z.optional(z.string()),
+  pciID: z.optional(z.string()),
 });
 export type Interface = z.infer<typeof InterfaceSchema>;
 
 export const RouteSchema = goStruct({
   dst: z.string(),
-  gw: z.string().optional(),
-  mtu: uint.optional(),
-  advmss: uint.optional(),
-  priority: uint.optional(),
-  table: uint.optional(),
-  scope: uint.optional(),
+  gw: z.optional(z.string()),
+  mtu: z.optional(uint),
+  advmss: z.optional(uint),
+  priority: z.optional(uint),
+  table: z.optional(uint),
+  scope: z.optional(uint),
 });
 export type Route = z.infer<typeof RouteSchema>;
 
 export const IpConfigSchema = goStruct({
-  version: z.string().optional(), // 0.3.x/0.4.0 only
-  interface: uint.optional(),
+  version: z.optional(z.string()), // 0.3.x/0.4.0 only
+  interface: z.optional(uint),
   address: z.string(),
-  gateway: z.string().optional(),
+  gateway: z.optional(z.string()),
 });
 export type IpConfig = Omit<z.infer<typeof IpConfigSchema>, 'version'>;
 
@@ -56,23 +56,23 @@ export interface Result {
 }
 
 const Result1Schema = goObject({
-  cniVersion: z.string().optional(),
-  interfaces: z.array(InterfaceSchema).optional(),
-  ips: z.array(IpConfigSchema).optional(),
-  routes: z.array(RouteSchema).optional(),
-  dns: DnsSchema.optional(),
+  cniVersion: z.optional(z.string()),
+  interfaces: z.optional(z.array(InterfaceSchema)),
+  ips: z.optional(z.array(IpConfigSchema)),
+  routes: z.optional(z.array(RouteSchema)),
+  dns: z.optional(DnsSchema),
 });
 
 const LegacyIpSchema = goStruct({
   ip: z.string(),
-  gateway: z.string().optional(),
-  routes: z.array(goStruct({ dst: z.string(), gw: z.string().optional() })).optional(),
+  gateway: z.optional(z.string()),
+  routes: z.optional(z.array(goStruct({ dst: z.string(), gw: z.optional(z.string()) }))),
 });
 const Result02Schema = goObject({
-  cniVersion: z.string().optional(),
-  ip4: LegacyIpSchema.optional(),
-  ip6: LegacyIpSchema.optional(),
-  dns: DnsSchema.optional(),
+  cniVersion: z.optional(z.string()),
+  ip4: z.optional(LegacyIpSchema),
+  ip6: z.optional(LegacyIpSchema),
+  dns: z.optional(DnsSchema),
 });
 
 /** True for an IPv4 address or CIDR ("10.0.0.1", "10.0.0.0/8"). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { goKeys, goObject, parseConfig } from './schema.ts';
 import { parseCniArgs } from './args.ts';
 import { ifnameProblem, pathProblem, pluginTypeProblem, batchToken, isValidId } from './validate.ts';
@@ -15,7 +15,7 @@ describe('goKeys / goObject', () => {
   });
 
   it('keeps unknown keys and names the field of a type error', () => {
-    const S = goObject({ name: z.string(), hairpinMode: z.boolean().optional() });
+    const S = goObject({ name: z.string(), hairpinMode: z.optional(z.boolean()) });
     expect(parseConfig(S, { name: 'n', other: 1 })).toEqual({ name: 'n', other: 1 });
     expect(() => parseConfig(S, { name: 'n', HairpinMode: 'true' })).toThrow(/hairpinMode: .*expected boolean/);
   });

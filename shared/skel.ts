@@ -1,7 +1,7 @@
 // The plugin skeleton: CNI_COMMAND dispatch, checks in Go skel's order, results and errors on stdout.
 import { readSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CniError, Code, asCniError } from './errors.ts';
 import { isVerb, readEnv, type CniEnv, type Verb } from './env.ts';
 import { CURRENT_VERSION, MIN_VERSION, SUPPORTED_VERSIONS, assertSupported, atLeast } from './version.ts';
@@ -44,7 +44,7 @@ export interface Io {
   stderr(s: string): void;
 }
 
-const HeaderSchema = goObject({ cniVersion: z.string().optional(), name: z.unknown().optional() });
+const HeaderSchema = goObject({ cniVersion: z.optional(z.string()), name: z.optional(z.unknown()) });
 
 function readStdin(): string {
   // Read to EOF. The runtime's pipe may be non-blocking and still empty when we start (seen under

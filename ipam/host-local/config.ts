@@ -1,6 +1,6 @@
 // host-local's configuration: the zod schemas of the keys it reads, then the reference's loading
 // rules (range-set order, defaults, overlap checks, requested addresses) with its error wording.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { baseShape } from '../../shared/config.ts';
 import { CniError, Code } from '../../shared/errors.ts';
 import { goObject, goStruct, parseConfig } from '../../shared/schema.ts';
@@ -13,31 +13,32 @@ import { canonicalizeRangeSet, setIsV4, setsOverlap, type RangeInput, type Range
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
 
-// An IP-valued key; "" means unset, as for Go's net.IP.
-const IpField = z.string().transform((s, ctx): Ip | undefined => {
+// An IP-valued key; "" means unset, as for Go's net.IP. (zod/mini's transform context has no
+// addIssue: issues are pushed as classic zod's addIssue would record them.)
+const IpField = z.pipe(z.string(), z.transform((s: string, ctx): Ip | undefined => {
   if (s === '') return undefined;
   const ip = parseIp(s);
   if (!ip) {
-    ctx.addIssue({ code: 'custom', message: `invalid IP address: ${s}` });
+    ctx.issues.push({ code: 'custom', message: `invalid IP address: ${s}`, input: s });
     return z.NEVER;
   }
   return ip;
-});
+}));
 
-const CidrField = z.string().transform((s, ctx) => {
+const CidrField = z.pipe(z.string(), z.transform((s: string, ctx) => {
   const c = parseCidr(s);
   if (!c) {
-    ctx.addIssue({ code: 'custom', message: `invalid CIDR address: ${s}` });
+    ctx.issues.push({ code: 'custom', message: `invalid CIDR address: ${s}`, input: s });
     return z.NEVER;
   }
   return c;
-});
+}));
 
 const rangeShape = {
-  subnet: CidrField.optional(),
-  rangeStart: IpField.optional(),
-  rangeEnd: IpField.optional(),
-  gateway: IpField.optional(),
+  subnet: z.optional(CidrField),
+  rangeStart: z.optional(IpField),
+  rangeEnd: z.optional(IpField),
+  gateway: z.optional(IpField),
 };
 const RangeSchema = goStruct(rangeShape);
 const RangeSetsSchema = z.array(z.array(RangeSchema));
@@ -45,31 +46,31 @@ const RangeSetsSchema = z.array(z.array(RangeSchema));
 // Routes are returned as configured, but in Go's canonical spelling (they pass through net.IPNet).
 const RouteInSchema = goStruct({
   dst: CidrField,
-  gw: IpField.optional(),
-  mtu: z.number().int().nonnegative().optional(),
-  advmss: z.number().int().nonnegative().optional(),
-  priority: z.number().int().nonnegative().optional(),
-  table: z.number().int().nonnegative().optional(),
-  scope: z.number().int().nonnegative().optional(),
+  gw: z.optional(IpField),
+  mtu: z.optional(z.number().check(z.int(), z.nonnegative())),
+  advmss: z.optional(z.number().check(z.int(), z.nonnegative())),
+  priority: z.optional(z.number().check(z.int(), z.nonnegative())),
+  table: z.optional(z.number().check(z.int(), z.nonnegative())),
+  scope: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 const IpamSchema = goObject({
-  type: z.string().optional(),
+  type: z.optional(z.string()),
   ...rangeShape,
-  routes: z.array(RouteInSchema).optional(),
-  dataDir: z.string().optional(),
-  resolvConf: z.string().optional(),
-  ranges: RangeSetsSchema.optional(),
+  routes: z.optional(z.array(RouteInSchema)),
+  dataDir: z.optional(z.string()),
+  resolvConf: z.optional(z.string()),
+  ranges: z.optional(RangeSetsSchema),
 });
 
 export const NetConfSchema = goObject({
   ...baseShape,
-  ipam: IpamSchema.optional(),
-  runtimeConfig: goObject({
-    ipRanges: RangeSetsSchema.optional(),
-    ips: z.array(z.string()).optional(),
-  }).optional(),
-  args: goObject({ cni: goObject({ ips: z.array(IpField).optional() }).optional() }).optional(),
+  ipam: z.optional(IpamSchema),
+  runtimeConfig: z.optional(goObject({
+    ipRanges: z.optional(RangeSetsSchema),
+    ips: z.optional(z.array(z.string())),
+  })),
+  args: z.optional(goObject({ cni: z.optional(goObject({ ips: z.optional(z.array(IpField)) })) })),
 });
 export type NetConf = z.infer<typeof NetConfSchema>;
 

@@ -1,28 +1,28 @@
 // bridge network configuration (containernetworking/plugins `plugins/main/bridge/bridge.go` NetConf; keys in plugins/bridge/README.md): schema, defaults and the cross-key checks.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { baseShape } from '../../shared/config.ts';
 import { goObject, goStruct, int, parseConfig } from '../../shared/schema.ts';
 import { invalidConfig } from '../../shared/errors.ts';
 import { assertIfname } from '../../shared/validate.ts';
 import { parseCniArgs } from '../../shared/args.ts';
 
-const bool = z.boolean().optional();
+const bool = z.optional(z.boolean());
 
-const TrunkSchema = goStruct({ id: z.number().int().optional(), minID: z.number().int().optional(), maxID: z.number().int().optional() });
+const TrunkSchema = goStruct({ id: z.optional(z.number().check(z.int())), minID: z.optional(z.number().check(z.int())), maxID: z.optional(z.number().check(z.int())) });
 
 export const BridgeConfSchema = goObject({
   ...baseShape,
-  bridge: z.string().optional(),
+  bridge: z.optional(z.string()),
   isGateway: bool,
   isDefaultGateway: bool,
   forceAddress: bool,
   ipMasq: bool,
-  ipMasqBackend: z.string().optional(),
-  mtu: int().optional(),
+  ipMasqBackend: z.optional(z.string()),
+  mtu: z.optional(int()),
   hairpinMode: bool,
   promiscMode: bool,
-  vlan: int().optional(),
-  vlanTrunk: z.array(TrunkSchema).optional(),
+  vlan: z.optional(int()),
+  vlanTrunk: z.optional(z.array(TrunkSchema)),
   preserveDefaultVlan: bool,
   macspoofchk: bool,
   enabledad: bool,

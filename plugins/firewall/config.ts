@@ -1,7 +1,7 @@
 // firewall configuration (containernetworking/plugins `plugins/meta/firewall/firewall.go`,
 // FirewallNetConf): keys decoded as Go does, every value that can reach an iptables-restore script
 // or a D-Bus call validated first, and the addresses taken from prevResult.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isV4, parseCidr } from '../../shared/addr.ts';
 import { baseShape, prevResultOf } from '../../shared/config.ts';
 import { goObject, parseConfig } from '../../shared/schema.ts';
@@ -12,10 +12,10 @@ import { ifnameProblem } from '../../shared/validate.ts';
 
 export const FirewallConfSchema = goObject({
   ...baseShape,
-  backend: z.string().optional(),
-  iptablesAdminChainName: z.string().optional(),
-  firewalldZone: z.string().optional(),
-  ingressPolicy: z.string().optional(),
+  backend: z.optional(z.string()),
+  iptablesAdminChainName: z.optional(z.string()),
+  firewalldZone: z.optional(z.string()),
+  ingressPolicy: z.optional(z.string()),
 });
 export type FirewallConfRaw = z.infer<typeof FirewallConfSchema>;
 

@@ -4,7 +4,7 @@
 // is written before any rule and removed after the rules, so a DEL after a crashed ADD finds it.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CniError, Code } from '../../shared/errors.ts';
 import type { Backend, HostAddr } from './config.ts';
 
@@ -14,12 +14,12 @@ const StateSchema = z.object({
   containerID: z.string(),
   ifname: z.string(),
   backend: z.enum(['iptables', 'firewalld']),
-  zone: z.string().optional(),
+  zone: z.optional(z.string()),
   addrs: z.array(z.object({ family: z.union([z.literal(4), z.literal(6)]), cidr: z.string() })),
   /** The bridge whose isolation rules the attachment relies on (same-bridge). */
-  bridge: z.string().optional(),
+  bridge: z.optional(z.string()),
   /** The network namespace the rules live in (device:inode of the plugin's own). */
-  netns: z.string().optional(),
+  netns: z.optional(z.string()),
 });
 export type AttachmentState = z.infer<typeof StateSchema>;
 

@@ -1,6 +1,6 @@
 // portmap configuration: keys decoded as Go does (case-insensitive), validated before any value can
 // reach an iptables-restore or nft script, plus the container IPs taken from prevResult.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isV4 as isV4Ip, parseIp } from '../../shared/addr.ts';
 import { baseShape, prevResultOf } from '../../shared/config.ts';
 import { goObject, goStruct, parseConfig, int } from '../../shared/schema.ts';
@@ -11,25 +11,25 @@ export const DEFAULT_MARK_BIT = 13;
 
 export const PortMappingSchema = goStruct({
   // Go decodes into int: no fractions; ≤0 is rejected below with the reference's wording.
-  hostPort: int().default(0),
-  containerPort: int().default(0),
-  protocol: z.string().default(''),
-  hostIP: z.string().optional(),
+  hostPort: z._default(int(), 0),
+  containerPort: z._default(int(), 0),
+  protocol: z._default(z.string(), ''),
+  hostIP: z.optional(z.string()),
 });
 export type PortMapping = z.infer<typeof PortMappingSchema>;
 
-const RuntimeSchema = goObject({ portMappings: z.array(PortMappingSchema).optional() });
+const RuntimeSchema = goObject({ portMappings: z.optional(z.array(PortMappingSchema)) });
 
 export const PortmapConfSchema = goObject({
   ...baseShape,
-  runtimeConfig: RuntimeSchema.optional(),
-  snat: z.boolean().optional(),
-  masqAll: z.boolean().optional(),
-  markMasqBit: int().optional(),
-  externalSetMarkChain: z.string().optional(),
-  conditionsV4: z.array(z.string()).optional(),
-  conditionsV6: z.array(z.string()).optional(),
-  backend: z.string().optional(),
+  runtimeConfig: z.optional(RuntimeSchema),
+  snat: z.optional(z.boolean()),
+  masqAll: z.optional(z.boolean()),
+  markMasqBit: z.optional(int()),
+  externalSetMarkChain: z.optional(z.string()),
+  conditionsV4: z.optional(z.array(z.string())),
+  conditionsV6: z.optional(z.array(z.string())),
+  backend: z.optional(z.string()),
 });
 export type PortmapConfRaw = z.infer<typeof PortmapConfSchema>;
 

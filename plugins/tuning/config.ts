@@ -1,7 +1,7 @@
 // tuning configuration: the keys of containernetworking/plugins `plugins/meta/tuning/tuning.go`
 // (TuningConf, IPAMArgs, MacEnvArgs), merged in the reference's order of precedence, and every value
 // validated before it can reach a sysctl name, an `ip` command line or a file path.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { baseShape } from '../../shared/config.ts';
 import { goObject, int, parseConfig } from '../../shared/schema.ts';
 import { parseCniArgs } from '../../shared/args.ts';
@@ -20,25 +20,25 @@ const sysctlMap = z.record(z.string(), z.string('must be a string'));
 
 // args.cni: every field a pointer in Go, so present (even false/""/0) overrides the top level.
 const ArgsCniSchema = goObject({
-  sysctl: sysctlMap.optional(),
-  mac: z.string().optional(),
-  promisc: z.boolean().optional(),
-  mtu: mtu.optional(),
-  allmulti: z.boolean().optional(),
-  txQLen: txQLen.optional(),
+  sysctl: z.optional(sysctlMap),
+  mac: z.optional(z.string()),
+  promisc: z.optional(z.boolean()),
+  mtu: z.optional(mtu),
+  allmulti: z.optional(z.boolean()),
+  txQLen: z.optional(txQLen),
 });
 
 export const TuningConfSchema = goObject({
   ...baseShape,
-  dataDir: z.string().optional(),
-  sysctl: sysctlMap.optional(),
-  mac: z.string().optional(),
-  promisc: z.boolean().optional(),
-  mtu: mtu.optional(),
-  txQLen: txQLen.optional(),
-  allmulti: z.boolean().optional(),
-  runtimeConfig: goObject({ mac: z.string().optional() }).optional(),
-  args: goObject({ cni: ArgsCniSchema.optional() }).optional(),
+  dataDir: z.optional(z.string()),
+  sysctl: z.optional(sysctlMap),
+  mac: z.optional(z.string()),
+  promisc: z.optional(z.boolean()),
+  mtu: z.optional(mtu),
+  txQLen: z.optional(txQLen),
+  allmulti: z.optional(z.boolean()),
+  runtimeConfig: z.optional(goObject({ mac: z.optional(z.string()) })),
+  args: z.optional(goObject({ cni: z.optional(ArgsCniSchema) })),
 });
 export type TuningConfRaw = z.infer<typeof TuningConfSchema>;
 

@@ -1,12 +1,12 @@
 // The container link's attributes tuning changes, read and written with one `ip -batch` process
 // inside the container's namespace (tuning.go uses netlink calls there, one per attribute).
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ipBatch, line, LinkSchema } from '../../shared/ip.ts';
 import { CniError, Code } from '../../shared/errors.ts';
 import { commandError, saysNotFound } from '../../shared/exec.ts';
 import type { Saved } from './state.ts';
 
-const LinkAttrsSchema = LinkSchema.extend({ txqlen: z.number().optional() });
+const LinkAttrsSchema = z.extend(LinkSchema, { txqlen: z.optional(z.number()) });
 
 export interface LinkAttrs {
   mac: string;

@@ -2,7 +2,7 @@
 // `<dataDir>/<containerID>_<ifname>.json`, json.MarshalIndent(configToRestore, "", " "), so either
 // implementation can restore what the other saved. Written atomically (temp file + rename) where
 // the reference writes in place, so a killed ADD never leaves half a file.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { goObject, int } from '../../shared/schema.ts';
@@ -10,11 +10,11 @@ import { CniError, Code } from '../../shared/errors.ts';
 
 /** configToRestore: fields and order as in tuning.go (txQLen is upstream's, after 1.1.1). */
 export const SavedSchema = goObject({
-  mac: z.string().optional(),
-  promisc: z.boolean().optional(),
-  mtu: int().optional(),
-  allmulti: z.boolean().optional(),
-  txQLen: int().optional(),
+  mac: z.optional(z.string()),
+  promisc: z.optional(z.boolean()),
+  mtu: z.optional(int()),
+  allmulti: z.optional(z.boolean()),
+  txQLen: z.optional(int()),
 });
 export interface Saved {
   mac?: string;
