@@ -12,7 +12,7 @@ import {
   bridgeL3Batch, calcGateways, containerBatch, forwardingSysctls, gatewayBatch, hostBatch, hostSysctls, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch,
   type BridgeAddr, type HostPlanInput, type L3Plan,
 } from './plan.ts';
-import { defaultPvid, isBridge, linkExists, linkMac, macPinned, waitPortUp } from './host.ts';
+import { defaultPvid, isBridge, linkExists, linkFlags, linkMac, macPinned, waitPortUp } from './host.ts';
 import { spoofSetup } from './macspoof.ts';
 import { chooseBackend } from './backend.ts';
 
@@ -55,6 +55,13 @@ async function runHostBatch(conf: BridgeConf, input: HostPlanInput, readAddrs: b
   }
 }
 
+/** The link batch's bridge lines are no-ops: it exists, its MAC is pinned, it is up (and promiscuous if asked). */
+function bridgeUnchanged(conf: BridgeConf, bridge: HostPlanInput['bridge']): boolean {
+  if (!bridge.exists || !bridge.pinned) return false;
+  const f = linkFlags(conf.bridge);
+  return f.up && (!conf.promiscMode || f.promisc);
+}
+
 const writeAllHost = (settings: ReadonlyArray<readonly [string, string]>) => {
   for (const [k, v] of settings) writeHost(k, v);
 };
@@ -80,15 +87,18 @@ export async function add(ctx: Ctx): Promise<Result> {
     const hostVeth = randomVethName();
     const containerMac = conf.mac ?? randomMac();
 
-    // Stage 1: everything that needs no address runs while IPAM does: the host links, the port's
-    // VLANs and sysctls, the container link's own sysctls, macspoofchk. IPAM is first in the list,
-    // then the links: when a retried ADD fails everywhere, theirs are the messages that win.
+    // Stage 1: what needs no address runs while IPAM does (the host links, the port's VLANs and
+    // sysctls, the container link's own sysctls) — but only when the batch leaves the bridge
+    // itself as it is: an ADD whose IPAM fails (bad input) must not have created or changed a
+    // bridge, so a new or unpinned bridge waits for IPAM. IPAM is first in the list, then the
+    // links: when a retried ADD fails everywhere, theirs are the messages that win.
     const ipamP = l3
       ? delegate(ctx, conf.ipamType, 'ADD').then((r) => {
         undo.push(() => delegate(ctx, conf.ipamType, 'DEL').then(() => undefined));
         return r;
       })
       : Promise.resolve(undefined);
+    if (l3 && !bridgeUnchanged(conf, bridge)) await all([ipamP]);
     const linksP = (async () => {
       const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, bridge }, l3 && conf.isGateway, undo);
       writeAllHost(hostSysctls(conf.bridge, hostVeth));
@@ -97,9 +107,7 @@ export async function add(ctx: Ctx): Promise<Result> {
       if (l3) await writeInNetns(netns, linkSysctls(conf, ifname));
       return addrs;
     })();
-    const stage1: Array<Promise<unknown>> = [ipamP, linksP];
-    if (conf.macspoofchk) stage1.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
-    await all(stage1);
+    await all([ipamP, linksP]);
     const ipamResult = await ipamP;
     const brAddrs = await linksP;
 
@@ -115,12 +123,14 @@ export async function add(ctx: Ctx): Promise<Result> {
       const l3Plan = plan;
       steps.push(configureContainer(conf, netns, ifname, l3Plan).then(() => portUp(conf, hostVeth)));
       if (l3Lines.length) steps.push(ipPlan(l3Lines));
+      if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
       if (conf.ipMasq) {
         const masq = masqFor(await chooseBackend(conf.ipMasqBackend));
         steps.push(masq.setup(conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
       }
-    } else if (!conf.disableContainerInterface) {
-      steps.push(ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); }).then(() => portUp(conf, hostVeth)));
+    } else {
+      if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
+      if (!conf.disableContainerInterface) steps.push(ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); }).then(() => portUp(conf, hostVeth)));
     }
     await all(steps);
 

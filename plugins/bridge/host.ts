@@ -17,6 +17,11 @@ export const isBridge = (dev: string): boolean => existsSync(`/sys/class/net/${d
 export const linkMac = (dev: string): string | undefined => sys(dev, 'address');
 /** addr_assign_type 3 = NET_ADDR_SET: the MAC was set explicitly and no longer follows the ports. */
 export const macPinned = (dev: string): boolean => sys(dev, 'addr_assign_type') === '3';
+/** IFF_UP and IFF_PROMISC from the link's flags. */
+export function linkFlags(dev: string): { up: boolean; promisc: boolean } {
+  const f = Number.parseInt(sys(dev, 'flags') ?? '0', 16) || 0;
+  return { up: (f & 0x1) !== 0, promisc: (f & 0x100) !== 0 };
+}
 export const defaultPvid = (br: string): number => Number(sys(br, 'bridge/default_pvid') ?? '1');
 
 /** Wait for the host veth to report operstate up, polling briefly first, then backing off like the reference (about 2.5 s in all). */
