@@ -17,7 +17,7 @@ import { appendFile, chmod, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'n
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { selectPlugins, type PluginEntry } from './plugins.ts';
-import { trailerFor } from '../shared/build-id.ts';
+import { trailerFor } from '../shared/cni/build-id.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -167,7 +167,7 @@ async function packageAll(plugins: PluginEntry[], opts: Options, argv: string[],
         continue;
       }
       // The build tag, after the ELF image (the loader ignores trailing bytes): lets the bridge
-      // recognise a host-local of its own build and run it in-process (shared/build-id.ts).
+      // recognise a host-local of its own build and run it in-process (shared/cni/build-id.ts).
       const tag = /cni-ts-build-id:[0-9a-f]{16}/.exec(readFileSync(path.join(DIST, `${p.name}.js`), 'utf8'))?.[0];
       if (!tag) {
         console.error(`[${p.name}] bundle carries no build tag`);

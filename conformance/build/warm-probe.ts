@@ -1,4 +1,4 @@
-// Runs every plugin's package-time warming (shared/warm.ts) in this process with the host-facing
+// Runs every plugin's package-time warming (shared/cni/warm.ts) in this process with the host-facing
 // functions instrumented, and prints what warming tried to do to the host as JSON on stdout.
 // Used by warm.test.ts: warming must write nothing, create nothing and execute nothing.
 import fs from 'node:fs';
@@ -34,8 +34,8 @@ for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'e
 syncBuiltinESMExports();
 
 const envBefore = JSON.stringify(process.env);
-const { warmProtocol } = await import('../../shared/warm.ts');
-const { warmRunner } = await import('../../shared/exec.ts');
+const { warmProtocol } = await import('../../shared/cni/warm.ts');
+const { warmRunner } = await import('../../shared/host/exec.ts');
 const warms = await Promise.all([
   import('../../plugins/bridge/warm.ts'), import('../../plugins/loopback/warm.ts'),
   import('../../plugins/portmap/warm.ts'), import('../../ipam/host-local/warm.ts'),

@@ -1,4 +1,4 @@
-// The warmed start-up snapshot (shared/warm.ts): warming touches nothing on the host, and nothing
+// The warmed start-up snapshot (shared/cni/warm.ts): warming touches nothing on the host, and nothing
 // of it (random state, caches, the build's environment) reaches a real call of the executables.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';

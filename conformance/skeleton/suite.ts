@@ -1,4 +1,4 @@
-// The protocol checks every plugin inherits from shared/skel.ts (spec "Section 2: Execution Protocol",
+// The protocol checks every plugin inherits from shared/cni/skel.ts (spec "Section 2: Execution Protocol",
 // "Error", "VERSION Success"; containernetworking/cni `pkg/skel/skel.go`), run against all four of our executables (generic-a/b
 // split them so both vitest workers share the load). Almost all of these calls fail before any
 // kernel work, so they are cheap; the own-netns check proves it by snapshotting the host around

@@ -1,10 +1,10 @@
 // ADD: one address per range set, all under a single lock.
-import { CniError, Code } from '../../shared/errors.ts';
-import type { IpConfig, Result } from '../../shared/result.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { IpConfig, Result } from '../../shared/cni/result.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConfig } from './config.ts';
 import { readResolvConf } from './dns.ts';
-import { ipString, type Ip } from '../../shared/addr.ts';
+import { ipString, type Ip } from '../../shared/host/addr.ts';
 import { rangeSetString, type RangeSet } from './range.ts';
 import { decide, takeRequested } from './plan.ts';
 import { withStore, type Store } from './store.ts';

@@ -1,10 +1,10 @@
 // CHECK: the attachment still holds a lease; and every address of prevResult that lies in our
 // ranges is leased to it (the reference only checks that some lease exists).
-import { CniError, Code } from '../../shared/errors.ts';
-import { prevResultOf } from '../../shared/config.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { prevResultOf } from '../../shared/cni/config.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConfig } from './config.ts';
-import { ipString, parseCidr, parseIp } from '../../shared/addr.ts';
+import { ipString, parseCidr, parseIp } from '../../shared/host/addr.ts';
 import { setContains } from './range.ts';
 import { leaseKey, withStore } from './store.ts';
 

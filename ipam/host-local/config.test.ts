@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
-import { ipString } from '../../shared/addr.ts';
+import { ipString } from '../../shared/host/addr.ts';
 import { rangeSetString } from './range.ts';
 import { parseResolvConf } from './dns.ts';
 import { staleLeases } from './gc.ts';
 import { leaseOwner, type Lease } from './store.ts';
-import { parseIp } from '../../shared/addr.ts';
+import { parseIp } from '../../shared/host/addr.ts';
 
 const conf = (ipam: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) => ({
   cniVersion: '1.0.0',

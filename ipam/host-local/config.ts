@@ -1,14 +1,14 @@
 // host-local's configuration: the zod schemas of the keys it reads, then the reference's loading
 // rules (range-set order, defaults, overlap checks, requested addresses) with its error wording.
 import * as z from 'zod/mini';
-import { baseShape } from '../../shared/config.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import { goObject, goStruct, parseConfig } from '../../shared/schema.ts';
-import { parseCniArgs } from '../../shared/args.ts';
-import { pathProblem } from '../../shared/validate.ts';
-import { atLeast } from '../../shared/version.ts';
-import type { Route } from '../../shared/result.ts';
-import { cidrString, ipString, parseCidr, parseIp, type Ip } from '../../shared/addr.ts';
+import { baseShape } from '../../shared/cni/config.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { goObject, goStruct, parseConfig } from '../../shared/cni/schema.ts';
+import { parseCniArgs } from '../../shared/cni/args.ts';
+import { pathProblem } from '../../shared/cni/validate.ts';
+import { atLeast } from '../../shared/cni/version.ts';
+import type { Route } from '../../shared/cni/result.ts';
+import { cidrString, ipString, parseCidr, parseIp, type Ip } from '../../shared/host/addr.ts';
 import { canonicalizeRangeSet, setIsV4, setsOverlap, type RangeInput, type RangeSet } from './range.ts';
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';

@@ -1,6 +1,6 @@
 // DEL: release every lease of (containerID, ifname), or legacy id-only leases; nothing = success.
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConfig } from './config.ts';
 import { withStore, type Store } from './store.ts';
 

@@ -1,7 +1,7 @@
 // resolvConf → result DNS, parsed as the reference does (nameserver/domain/search/options).
 import { readFileSync } from 'node:fs';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Dns } from '../../shared/result.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Dns } from '../../shared/cni/result.ts';
 
 export function parseResolvConf(text: string): Dns {
   const dns: { nameservers: string[]; domain?: string; search: string[]; options: string[] } = { nameservers: [], search: [], options: [] };

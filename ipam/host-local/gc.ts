@@ -1,8 +1,8 @@
 // GC (spec 1.1): release every lease whose attachment is not in cni.dev/valid-attachments.
 // Without the key the caller said nothing about what is valid, so nothing is released.
-import { CniError, Code } from '../../shared/errors.ts';
-import { validAttachments } from '../../shared/config.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { validAttachments } from '../../shared/cni/config.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConfig } from './config.ts';
 import { leaseOwner, withStore, type Lease } from './store.ts';
 

@@ -1,4 +1,4 @@
-import { runPlugin } from '../../shared/skel.ts';
+import { runPlugin } from '../../shared/cni/skel.ts';
 import { hostLocal } from './plugin.ts';
 
 await runPlugin(hostLocal);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCidr, parseIp, ipString } from '../../shared/addr.ts';
+import { parseCidr, parseIp, ipString } from '../../shared/host/addr.ts';
 import { canonicalizeRangeSet, type RangeInput } from './range.ts';
 import { candidates, pickFree } from './order.ts';
 import { decide, takeRequested } from './plan.ts';

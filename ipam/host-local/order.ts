@@ -1,7 +1,7 @@
 // Allocation order, as a pure function of the range set, the last reserved address and what is
 // taken: the reference's RangeIter (round robin from last_reserved_ip + 1, skipping gateways,
 // wrapping across ranges, the last reserved address itself tried last).
-import { ipString, nextIp, same, type Ip } from '../../shared/addr.ts';
+import { ipString, nextIp, same, type Ip } from '../../shared/host/addr.ts';
 import { rangeFor, rangeSetString, setContains, type Range, type RangeSet } from './range.ts';
 
 export interface Candidate {

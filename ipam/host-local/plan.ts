@@ -1,6 +1,6 @@
 // The ADD decision for one range set, pure over a view of the store: honour a requested address
 // or pick the next free one, with the reference's checks and messages.
-import { ipString, type Ip } from '../../shared/addr.ts';
+import { ipString, type Ip } from '../../shared/host/addr.ts';
 import { pickFree, exhaustedMessage } from './order.ts';
 import { rangeFor, rangeSetString, setContains, type Range, type RangeSet } from './range.ts';
 

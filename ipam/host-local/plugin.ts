@@ -1,5 +1,5 @@
 // host-local IPAM: allocates addresses from configured ranges, leases kept as files on the host.
-import type { Plugin } from '../../shared/skel.ts';
+import type { Plugin } from '../../shared/cni/skel.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCidr, parseIp, ipString, type Ip } from '../../shared/addr.ts';
+import { parseCidr, parseIp, ipString, type Ip } from '../../shared/host/addr.ts';
 import { canonicalizeRange, canonicalizeRangeSet, rangeString, rangesOverlap, setContains, type RangeInput } from './range.ts';
 
 const ip = (s: string): Ip => parseIp(s)!;

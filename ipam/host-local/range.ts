@@ -1,6 +1,6 @@
 // Ranges and range sets, validated and defaulted exactly as the reference's Canonicalize does, with
 // its error wording (the messages are matched by users' tooling and by our comparison tests).
-import { cidrString, cmp, inCidr, ipString, isV4, lastOf, networkOf, nextIp, prevIp, same, bits, type Cidr, type Ip } from '../../shared/addr.ts';
+import { cidrString, cmp, inCidr, ipString, isV4, lastOf, networkOf, nextIp, prevIp, same, bits, type Cidr, type Ip } from '../../shared/host/addr.ts';
 
 /** A range as configured (addresses already parsed). */
 export interface RangeInput {

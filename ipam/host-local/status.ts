@@ -1,8 +1,8 @@
 // STATUS (spec 1.1): ready when the lease directory is writable and every range set still has a
 // free address. Read-only apart from creating the directory (which every verb does, as upstream).
 import { accessSync, constants } from 'node:fs';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConfig } from './config.ts';
 import { pickFree, exhaustedMessage } from './order.ts';
 import { mkdirs, Store } from './store.ts';

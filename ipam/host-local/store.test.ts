@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseIp } from '../../shared/addr.ts';
+import { parseIp } from '../../shared/host/addr.ts';
 import { Store } from './store.ts';
 
 const dirs: string[] = [];

@@ -8,9 +8,9 @@
 // IP: the reference's GetByID/duplicate check ignores them; we delete stale ones on every scan.
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { CniError, Code } from '../../shared/errors.ts';
-import { lockFile, type Lock } from '../../shared/lock.ts';
-import { parseIp, type Ip } from '../../shared/addr.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { lockFile, type Lock } from '../../shared/host/lock.ts';
+import { parseIp, type Ip } from '../../shared/host/addr.ts';
 
 export const LINE_BREAK = '\r\n';
 export const LAST_IP_PREFIX = 'last_reserved_ip.';

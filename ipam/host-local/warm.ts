@@ -1,6 +1,6 @@
-// Package-time warming of host-local's pure path (see shared/warm.ts): config, ranges, decisions.
-import { attempt } from '../../shared/warm.ts';
-import { parseIp } from '../../shared/addr.ts';
+// Package-time warming of host-local's pure path (see shared/cni/warm.ts): config, ranges, decisions.
+import { attempt } from '../../shared/cni/warm.ts';
+import { parseIp } from '../../shared/host/addr.ts';
 import { loadConfig } from './config.ts';
 import { decide, takeRequested } from './plan.ts';
 

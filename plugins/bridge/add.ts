@@ -1,12 +1,12 @@
-import { isV4, type Interface, type Result } from '../../shared/result.ts';
-import { CniError, Code, wrap } from '../../shared/errors.ts';
-import { assertNetns } from '../../shared/netns.ts';
-import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/ip.ts';
-import { delegate } from '../../shared/ipam.ts';
-import { run } from '../../shared/exec.ts';
-import { writeHost, writeInNetns } from '../../shared/sysctl.ts';
-import { masqAddr, masqFor, type Undo } from '../../shared/ipmasq.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { isV4, type Interface, type Result } from '../../shared/cni/result.ts';
+import { CniError, Code, wrap } from '../../shared/cni/errors.ts';
+import { assertNetns } from '../../shared/host/netns.ts';
+import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/host/iproute2.ts';
+import { delegate } from '../../shared/cni/ipam.ts';
+import { run } from '../../shared/host/exec.ts';
+import { writeHost, writeInNetns } from '../../shared/host/sysctl.ts';
+import { masqAddr, masqFor, type Undo } from '../../shared/host/ipmasq.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import {
   bridgeL3Batch, calcGateways, containerBatch, forwardingSysctls, gatewayBatch, hostBatch, hostSysctls, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkState } from './check.ts';
 import { loadConf } from './config.ts';
-import type { Link, RouteJson } from '../../shared/ip.ts';
-import type { Result } from '../../shared/result.ts';
+import type { Link, RouteJson } from '../../shared/host/iproute2.ts';
+import type { Result } from '../../shared/cni/result.ts';
 
 const conf = loadConf({ cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'br0', isGateway: true, ipam: { type: 'host-local' } });
 const env = { netns: '/var/run/netns/a', ifname: 'eth0' };

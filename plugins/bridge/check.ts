@@ -1,12 +1,12 @@
-import { canonCidr, networkCidr, parseIp, same } from '../../shared/addr.ts';
-import { ipBatch, line, parseLinks, parseRoutes, type Link, type RouteJson } from '../../shared/ip.ts';
-import { assertNetns } from '../../shared/netns.ts';
-import { delegate } from '../../shared/ipam.ts';
-import { prevResultOf } from '../../shared/config.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import { saysNotFound } from '../../shared/exec.ts';
-import type { Result } from '../../shared/result.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { canonCidr, networkCidr, parseIp, same } from '../../shared/host/addr.ts';
+import { ipBatch, line, parseLinks, parseRoutes, type Link, type RouteJson } from '../../shared/host/iproute2.ts';
+import { assertNetns } from '../../shared/host/netns.ts';
+import { delegate } from '../../shared/cni/ipam.ts';
+import { prevResultOf } from '../../shared/cni/config.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { saysNotFound } from '../../shared/host/exec.ts';
+import type { Result } from '../../shared/cni/result.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 
 const fail = (msg: string) => new CniError(Code.Internal, msg);

@@ -1,10 +1,10 @@
 // bridge network configuration (containernetworking/plugins `plugins/main/bridge/bridge.go` NetConf; keys in plugins/bridge/README.md): schema, defaults and the cross-key checks.
 import * as z from 'zod/mini';
-import { baseShape } from '../../shared/config.ts';
-import { goObject, goStruct, int, parseConfig } from '../../shared/schema.ts';
-import { invalidConfig } from '../../shared/errors.ts';
-import { assertIfname } from '../../shared/validate.ts';
-import { parseCniArgs } from '../../shared/args.ts';
+import { baseShape } from '../../shared/cni/config.ts';
+import { goObject, goStruct, int, parseConfig } from '../../shared/cni/schema.ts';
+import { invalidConfig } from '../../shared/cni/errors.ts';
+import { assertIfname } from '../../shared/cni/validate.ts';
+import { parseCniArgs } from '../../shared/cni/args.ts';
 
 const bool = z.optional(z.boolean());
 

@@ -1,13 +1,13 @@
-import { ipBatch, line } from '../../shared/ip.ts';
-import { netnsState } from '../../shared/netns.ts';
-import { delegate } from '../../shared/ipam.ts';
-import { prevResultOf } from '../../shared/config.ts';
-import { isV4 } from '../../shared/result.ts';
-import { masqAddr, masqCleanupFor, type MasqAddr } from '../../shared/ipmasq.ts';
-import type { Family } from '../../shared/iptables.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import { saysNotFound } from '../../shared/exec.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { ipBatch, line } from '../../shared/host/iproute2.ts';
+import { netnsState } from '../../shared/host/netns.ts';
+import { delegate } from '../../shared/cni/ipam.ts';
+import { prevResultOf } from '../../shared/cni/config.ts';
+import { isV4 } from '../../shared/cni/result.ts';
+import { masqAddr, masqCleanupFor, type MasqAddr } from '../../shared/host/ipmasq.ts';
+import type { Family } from '../../shared/host/iptables.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { saysNotFound } from '../../shared/host/exec.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf } from './config.ts';
 import { spoofTeardown } from './macspoof.ts';
 

@@ -1,7 +1,7 @@
-import { validAttachments } from '../../shared/config.ts';
-import { delegate } from '../../shared/ipam.ts';
-import { masqCleanupFor } from '../../shared/ipmasq.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { validAttachments } from '../../shared/cni/config.ts';
+import { delegate } from '../../shared/cni/ipam.ts';
+import { masqCleanupFor } from '../../shared/host/ipmasq.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf } from './config.ts';
 
 /**

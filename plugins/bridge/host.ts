@@ -2,7 +2,7 @@
 // MAC, operstate and whether the bridge's MAC is pinned.
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CniError, Code } from '../../shared/errors.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
 
 const sys = (dev: string, file: string): string | undefined => {
   try {

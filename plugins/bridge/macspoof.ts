@@ -1,8 +1,8 @@
 // macspoofchk (containernetworking/plugins `pkg/link/spoofcheck.go`): nft bridge-family rules that drop frames from the container port
 // whose source MAC is not the container's. One nft transaction to add, one list + one to remove.
-import { nftApply, nftListJson, nftString } from '../../shared/nftables.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import { isValidId } from '../../shared/validate.ts';
+import { nftApply, nftListJson, nftString } from '../../shared/host/nftables.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { isValidId } from '../../shared/cni/validate.ts';
 
 const T = 'bridge nat';
 

@@ -1,7 +1,7 @@
 // bridge: attaches a container to a Linux bridge on the host through a veth pair, with addresses
 // from the IPAM plugin named in the config (containernetworking/plugins `plugins/main/bridge/bridge.go`; see plugins/bridge/README.md).
-import { runPlugin } from '../../shared/skel.ts';
-import { linkInProcess } from '../../shared/ipam.ts';
+import { runPlugin } from '../../shared/cni/skel.ts';
+import { linkInProcess } from '../../shared/cni/ipam.ts';
 import { hostLocal } from '../../ipam/host-local/plugin.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';

@@ -1,6 +1,6 @@
-import { delegate, findInPath } from '../../shared/ipam.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { delegate, findInPath } from '../../shared/cni/ipam.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf } from './config.ts';
 
 /** Ready when an ADD could be served: the IPAM plugin is there and reports ready itself. */

@@ -1,7 +1,7 @@
-// Package-time warming of bridge's pure path (see shared/warm.ts): config, gateways, batches, rules.
-import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/warm.ts';
-import { parseLinks } from '../../shared/ip.ts';
-import { iptSetupLines, iptKnownTeardownLines, masqAddr, nftSetupScript } from '../../shared/ipmasq.ts';
+// Package-time warming of bridge's pure path (see shared/cni/warm.ts): config, gateways, batches, rules.
+import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/cni/warm.ts';
+import { parseLinks } from '../../shared/host/iproute2.ts';
+import { iptSetupLines, iptKnownTeardownLines, masqAddr, nftSetupScript } from '../../shared/host/ipmasq.ts';
 import { loadConf } from './config.ts';
 import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, hostBatch, ipv6Sysctls, linkSysctls, vlanBatch } from './plan.ts';
 import { spoofSetupScript } from './macspoof.ts';

@@ -1,5 +1,5 @@
-import type { Result } from '../../shared/result.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import type { Result } from '../../shared/cni/result.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { bridgeOf, hostAddrs, parseFirewallConf, requirePrev, type HostAddr } from './config.ts';
 import { resolveBackend } from './backend.ts';
 import { fwdAdd } from './firewalld.ts';

@@ -1,4 +1,4 @@
-import type { Ctx } from '../../shared/skel.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { bridgeOf, hostAddrs, parseFirewallConf, requirePrev } from './config.ts';
 import { resolveBackend } from './backend.ts';
 import { fwdCheck } from './firewalld.ts';

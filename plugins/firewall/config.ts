@@ -2,13 +2,13 @@
 // FirewallNetConf): keys decoded as Go does, every value that can reach an iptables-restore script
 // or a D-Bus call validated first, and the addresses taken from prevResult.
 import * as z from 'zod/mini';
-import { isV4, parseCidr } from '../../shared/addr.ts';
-import { baseShape, prevResultOf } from '../../shared/config.ts';
-import { goObject, parseConfig } from '../../shared/schema.ts';
-import { CniError, Code, invalidConfig } from '../../shared/errors.ts';
-import type { Family } from '../../shared/iptables.ts';
-import type { Result } from '../../shared/result.ts';
-import { ifnameProblem } from '../../shared/validate.ts';
+import { isV4, parseCidr } from '../../shared/host/addr.ts';
+import { baseShape, prevResultOf } from '../../shared/cni/config.ts';
+import { goObject, parseConfig } from '../../shared/cni/schema.ts';
+import { CniError, Code, invalidConfig } from '../../shared/cni/errors.ts';
+import type { Family } from '../../shared/host/iptables.ts';
+import type { Result } from '../../shared/cni/result.ts';
+import { ifnameProblem } from '../../shared/cni/validate.ts';
 
 export const FirewallConfSchema = goObject({
   ...baseShape,

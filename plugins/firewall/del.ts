@@ -1,4 +1,4 @@
-import type { Ctx } from '../../shared/skel.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { hostAddrs, parseFirewallConf, type Backend, type HostAddr } from './config.ts';
 import { resolveBackend } from './backend.ts';
 import { fwdDel } from './firewalld.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSave } from '../../shared/iptables.ts';
+import { parseSave } from '../../shared/host/iptables.ts';
 import { bridgeOf, hostAddrs, parseFirewallConf } from './config.ts';
 import { addrRules, adminJump, checkProblem, forwardJump, isolationRules, planAdd, planDel } from './plan.ts';
 

@@ -2,8 +2,8 @@
 // container address becomes a source of a zone, through firewalld's D-Bus API on the system bus.
 // D-Bus is spoken by busctl (systemd), one call per process, arguments as argv: never a shell.
 import { existsSync } from 'node:fs';
-import { run } from '../../shared/exec.ts';
-import { CniError, Code } from '../../shared/errors.ts';
+import { run } from '../../shared/host/exec.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
 import type { HostAddr } from './config.ts';
 
 const FIREWALLD = 'org.fedoraproject.FirewallD1';

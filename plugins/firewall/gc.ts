@@ -1,5 +1,5 @@
-import { validAttachments } from '../../shared/config.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { validAttachments } from '../../shared/cni/config.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { parseFirewallConf } from './config.ts';
 import { listStates } from './state.ts';
 import { teardown } from './del.ts';

@@ -2,8 +2,8 @@
 // (containernetworking/plugins `plugins/meta/firewall/iptables.go`, `ingresspolicy.go`). Rules are
 // written in iptables-save's canonical form, so CHECK and tests compare saved lines directly, and
 // the reference's sequence of -N/-I/-A calls becomes one iptables-restore --noflush script.
-import { quote, type TableDump } from '../../shared/iptables.ts';
-import { ruleChain, toDelete } from '../../shared/iptables-rules.ts';
+import { quote, type TableDump } from '../../shared/host/iptables.ts';
+import { ruleChain, toDelete } from '../../shared/host/iptables-rules.ts';
 import { FORWARD_CHAIN, type HostAddr } from './config.ts';
 
 export const STAGE1 = 'CNI-ISOLATION-STAGE-1';

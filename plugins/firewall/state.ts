@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { CniError, Code } from '../../shared/errors.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
 import type { Backend, HostAddr } from './config.ts';
 
 export const STATE_DIR = '/var/lib/cni/firewall';

@@ -1,6 +1,6 @@
-import { CniError, Code } from '../../shared/errors.ts';
-import { usable } from '../../shared/iptables.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { usable } from '../../shared/host/iptables.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { parseFirewallConf } from './config.ts';
 import { firewalldRunning } from './firewalld.ts';
 

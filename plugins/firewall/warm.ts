@@ -1,8 +1,8 @@
-// Package-time warming of firewall's pure path (see shared/warm.ts): config, prevResult's
+// Package-time warming of firewall's pure path (see shared/cni/warm.ts): config, prevResult's
 // addresses, the iptables plans of every verb, the per-attachment record.
-import { attempt, WARM_RESULT } from '../../shared/warm.ts';
-import { parseSave } from '../../shared/iptables.ts';
-import { formatResult } from '../../shared/result.ts';
+import { attempt, WARM_RESULT } from '../../shared/cni/warm.ts';
+import { parseSave } from '../../shared/host/iptables.ts';
+import { formatResult } from '../../shared/cni/result.ts';
 import { bridgeOf, hostAddrs, parseFirewallConf, requirePrev } from './config.ts';
 import { checkProblem, planAdd, planDel, planDeleteRules } from './plan.ts';
 import { parse } from './state.ts';

@@ -1,9 +1,9 @@
-import { line, ipBatch, parseLinks } from '../../shared/ip.ts';
-import { assertNetns } from '../../shared/netns.ts';
-import { parseBase, prevResultOf } from '../../shared/config.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { line, ipBatch, parseLinks } from '../../shared/host/iproute2.ts';
+import { assertNetns } from '../../shared/host/netns.ts';
+import { parseBase, prevResultOf } from '../../shared/cni/config.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Result } from '../../shared/cni/result.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 
 const isLoopbackAddr = (family: string, a: string) => (family === 'inet' ? a.startsWith('127.') : a === '::1');
 

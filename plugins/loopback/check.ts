@@ -1,8 +1,8 @@
-import { line, ipBatch, parseLinks } from '../../shared/ip.ts';
-import { assertNetns } from '../../shared/netns.ts';
-import { parseBase, prevResultOf } from '../../shared/config.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { line, ipBatch, parseLinks } from '../../shared/host/iproute2.ts';
+import { assertNetns } from '../../shared/host/netns.ts';
+import { parseBase, prevResultOf } from '../../shared/cni/config.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 
 export async function check(ctx: Ctx): Promise<void> {
   const conf = parseBase(ctx.raw);

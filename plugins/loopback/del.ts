@@ -1,7 +1,7 @@
-import { line, ipBatch } from '../../shared/ip.ts';
-import { netnsState } from '../../shared/netns.ts';
-import { parseBase } from '../../shared/config.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { line, ipBatch } from '../../shared/host/iproute2.ts';
+import { netnsState } from '../../shared/host/netns.ts';
+import { parseBase } from '../../shared/cni/config.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 
 export async function del(ctx: Ctx): Promise<void> {
   parseBase(ctx.raw);

@@ -1,5 +1,5 @@
 // loopback: brings `lo` up inside the container's network namespace.
-import { runPlugin } from '../../shared/skel.ts';
+import { runPlugin } from '../../shared/cni/skel.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';

@@ -1,8 +1,8 @@
-// Package-time warming of loopback's pure path (see shared/warm.ts).
-import { attempt, WARM_RESULT } from '../../shared/warm.ts';
-import { parseBase, prevResultOf } from '../../shared/config.ts';
-import { parseLinks } from '../../shared/ip.ts';
-import { formatResult } from '../../shared/result.ts';
+// Package-time warming of loopback's pure path (see shared/cni/warm.ts).
+import { attempt, WARM_RESULT } from '../../shared/cni/warm.ts';
+import { parseBase, prevResultOf } from '../../shared/cni/config.ts';
+import { parseLinks } from '../../shared/host/iproute2.ts';
+import { formatResult } from '../../shared/cni/result.ts';
 
 export function warm(): void {
   for (const v of ['0.3.1', '1.0.0', '1.1.0']) {

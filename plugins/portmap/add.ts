@@ -1,6 +1,6 @@
-import { flushUdpPorts } from '../../shared/conntrack.ts';
-import type { Result } from '../../shared/result.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { flushUdpPorts } from '../../shared/host/conntrack.ts';
+import type { Result } from '../../shared/cni/result.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { containerIps, parsePortmapConf, requirePrev } from './config.ts';
 import { mapperFor, udpPorts } from './mapper.ts';
 import { enableRouteLocalnet, routeDev } from './localnet.ts';

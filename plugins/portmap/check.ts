@@ -1,5 +1,5 @@
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { containerIps, parsePortmapConf } from './config.ts';
 import { mapperFor } from './mapper.ts';
 

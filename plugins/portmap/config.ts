@@ -1,11 +1,11 @@
 // portmap configuration: keys decoded as Go does (case-insensitive), validated before any value can
 // reach an iptables-restore or nft script, plus the container IPs taken from prevResult.
 import * as z from 'zod/mini';
-import { isV4 as isV4Ip, parseIp } from '../../shared/addr.ts';
-import { baseShape, prevResultOf } from '../../shared/config.ts';
-import { goObject, goStruct, parseConfig, int } from '../../shared/schema.ts';
-import { CniError, Code, invalidConfig } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { isV4 as isV4Ip, parseIp } from '../../shared/host/addr.ts';
+import { baseShape, prevResultOf } from '../../shared/cni/config.ts';
+import { goObject, goStruct, parseConfig, int } from '../../shared/cni/schema.ts';
+import { CniError, Code, invalidConfig } from '../../shared/cni/errors.ts';
+import type { Result } from '../../shared/cni/result.ts';
 
 export const DEFAULT_MARK_BIT = 13;
 

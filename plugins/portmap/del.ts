@@ -1,4 +1,4 @@
-import type { Ctx } from '../../shared/skel.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { parsePortmapConf } from './config.ts';
 import { mapperFor } from './mapper.ts';
 

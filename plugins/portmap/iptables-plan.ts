@@ -1,10 +1,10 @@
 // Pure planning for the iptables backend (containernetworking/plugins `plugins/meta/portmap/portmap_iptables.go`): the reference's chains, rule shapes and
 // hash-named per-container chain, written in iptables-save's own canonical form so that CHECK and
 // tests can compare saved lines directly, and turned into one iptables-restore --noflush script.
-import { networkCidr } from '../../shared/addr.ts';
-import { hashWithPrefix } from '../../shared/hash.ts';
-import { quote, type TableDump } from '../../shared/iptables.ts';
-import { jumpsInto, removeChains, ruleChain, ruleTarget, toDelete } from '../../shared/iptables-rules.ts';
+import { networkCidr } from '../../shared/host/addr.ts';
+import { hashWithPrefix } from '../../shared/host/hash.ts';
+import { quote, type TableDump } from '../../shared/host/iptables.ts';
+import { jumpsInto, removeChains, ruleChain, ruleTarget, toDelete } from '../../shared/host/iptables-rules.ts';
 import { hostIpFamily, specificHostIp, type ContainerIp, type Family, type PortMapping, type PortmapConf } from './config.ts';
 
 export const TOP_DNAT = 'CNI-HOSTPORT-DNAT';

@@ -1,9 +1,9 @@
 // The iptables port mapper: plans (iptables-plan.ts) applied to the nat table, one transaction per
-// family (see shared/iptables-txn.ts); IPv4 and IPv6 run side by side.
-import { flushUdpPorts } from '../../shared/conntrack.ts';
-import { CniError, Code, wrap } from '../../shared/errors.ts';
-import { saveTable, type TableDump } from '../../shared/iptables.ts';
-import { transactTable, trySaveTable } from '../../shared/iptables-txn.ts';
+// family (see shared/host/iptables-txn.ts); IPv4 and IPv6 run side by side.
+import { flushUdpPorts } from '../../shared/host/conntrack.ts';
+import { CniError, Code, wrap } from '../../shared/cni/errors.ts';
+import { saveTable, type TableDump } from '../../shared/host/iptables.ts';
+import { transactTable, trySaveTable } from '../../shared/host/iptables-txn.ts';
 import type { ContainerIp, Family, PortmapConf } from './config.ts';
 import { checkProblem, dnChain, planAdd, planDel, planGc, udpPortsOf } from './iptables-plan.ts';
 import { udpPorts, type PortMapper } from './mapper.ts';

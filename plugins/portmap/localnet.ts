@@ -1,10 +1,10 @@
 // route_localnet=1 on the interface the host routes the container through, so that DNAT of
 // 127.0.0.1:hostPort to the container is not dropped as a martian (IPv4 only).
-import { commandError, run } from '../../shared/exec.ts';
-import { ifnameProblem } from '../../shared/validate.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import { parseRoutes } from '../../shared/ip.ts';
-import { sysctlPath, writeHost } from '../../shared/sysctl.ts';
+import { commandError, run } from '../../shared/host/exec.ts';
+import { ifnameProblem } from '../../shared/cni/validate.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { parseRoutes } from '../../shared/host/iproute2.ts';
+import { sysctlPath, writeHost } from '../../shared/host/sysctl.ts';
 
 /** The interface `ip route get` picks for the address (one process). */
 export async function routeDev(ip: string): Promise<string> {

@@ -1,5 +1,5 @@
 // portmap: publishes container ports on the host from runtimeConfig.portMappings (chained plugin).
-import { runPlugin } from '../../shared/skel.ts';
+import { runPlugin } from '../../shared/cni/skel.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';

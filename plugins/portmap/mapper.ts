@@ -2,7 +2,7 @@
 // PortMapper): iptables or nftables. When the configuration names none, iptables runs unless it
 // is unusable here and nftables works (the latest reference's choice); the iptables probe is the
 // nat-table read itself, whose dumps the iptables mapper then plans from.
-import { nftUsable } from '../../shared/nftables.ts';
+import { nftUsable } from '../../shared/host/nftables.ts';
 import type { ContainerIp, Family, PortmapConf } from './config.ts';
 import { iptablesMapper, trySave } from './iptables.ts';
 import { nftMapper } from './nftables.ts';

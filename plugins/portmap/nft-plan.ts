@@ -1,7 +1,7 @@
 // Pure planning for the nftables backend (containernetworking/plugins `plugins/meta/portmap/portmap_nftables.go`): the reference's tables and chains, with rules
 // keyed by network AND container in their comment so networks never delete each other's rules.
-import { hashWithPrefix } from '../../shared/hash.ts';
-import { nftString } from '../../shared/nftables.ts';
+import { hashWithPrefix } from '../../shared/host/hash.ts';
+import { nftString } from '../../shared/host/nftables.ts';
 import { mappingsFor } from './iptables-plan.ts';
 import { specificHostIp, type ContainerIp, type Family, type PortmapConf } from './config.ts';
 

@@ -1,7 +1,7 @@
 // The nftables port mapper: each change is one `nft -f` transaction; reading is one `nft -j list ruleset`.
-import { flushUdpPorts } from '../../shared/conntrack.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import { nftApply, nftListJson, nftUsable } from '../../shared/nftables.ts';
+import { flushUdpPorts } from '../../shared/host/conntrack.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { nftApply, nftListJson, nftUsable } from '../../shared/host/nftables.ts';
 import { checkProblem, deleteLine, gcRules, planAdd, portmapRules, ruleComment, udpDport, type NftRule } from './nft-plan.ts';
 import { udpPorts, type PortMapper } from './mapper.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { containerIps, parsePortmapConf, type PortmapConf } from './config.ts';
 import { checkProblem, dnChain, dnRules, entryOwner, entryRules, markValue, planAdd, planDel, planGc, saveCidr, snChain, topRules, udpPortsOf } from './iptables-plan.ts';
 import { gcRules, planRules, planSetup, ruleComment, checkProblem as nftCheck, type NftRule } from './nft-plan.ts';
-import { parseSave } from '../../shared/iptables.ts';
+import { parseSave } from '../../shared/host/iptables.ts';
 
 const LONG_ID = 'icee6giejonei6sohng6ahngee7laquohquee9shiGo7fohferakah3Feiyoolu2pei7ciPhoh7shaoX6vai3vuf0ahfaeng8yohb9ceu0daez5hashee8ooYai5wa3y';
 const v4 = { family: 4 as const, ip: '10.0.0.2', cidr: '10.0.0.2/24' };

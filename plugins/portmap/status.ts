@@ -1,7 +1,7 @@
-import { CniError, Code } from '../../shared/errors.ts';
-import { usable } from '../../shared/iptables.ts';
-import { nftUsable } from '../../shared/nftables.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { usable } from '../../shared/host/iptables.ts';
+import { nftUsable } from '../../shared/host/nftables.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { parsePortmapConf } from './config.ts';
 
 /** Ready when the backend this configuration would use works on this host. */

@@ -1,7 +1,7 @@
-// Package-time warming of portmap's pure path (see shared/warm.ts): config, both backends' plans.
-import { attempt, WARM_RESULT } from '../../shared/warm.ts';
-import { parseSave } from '../../shared/iptables.ts';
-import { formatResult } from '../../shared/result.ts';
+// Package-time warming of portmap's pure path (see shared/cni/warm.ts): config, both backends' plans.
+import { attempt, WARM_RESULT } from '../../shared/cni/warm.ts';
+import { parseSave } from '../../shared/host/iptables.ts';
+import { formatResult } from '../../shared/cni/result.ts';
 import { containerIps, parsePortmapConf, requirePrev } from './config.ts';
 import { checkProblem, planAdd as planIptables, planDel, planGc } from './iptables-plan.ts';
 import { planAdd as planNft } from './nft-plan.ts';

@@ -1,10 +1,10 @@
 // ADD (tuning.go cmdAdd): sysctls, then the originals of the link attributes saved, then MAC,
 // promisc, MTU, allmulti and txqueuelen set. Unlike the reference, a failure undoes every change
 // this call made (sysctls, attributes, the saved file) before it is reported.
-import { assertNetns } from '../../shared/netns.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { assertNetns } from '../../shared/host/netns.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Result } from '../../shared/cni/result.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { parseTuningConf, touchesLink } from './config.ts';
 import { assertAllowed, readAllowlist } from './allowlist.ts';
 import { requirePrev } from './prev.ts';

@@ -2,7 +2,7 @@
 // 96c3af81): when /etc/cni/tuning/allowlist.conf exists, every configured sysctl key must match
 // one of its lines, each a regular expression matched anywhere in the key (Go regexp.MatchString).
 import { readFileSync } from 'node:fs';
-import { CniError, Code } from '../../shared/errors.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
 
 export const ALLOWLIST_FILE = '/etc/cni/tuning/allowlist.conf';
 

@@ -1,7 +1,7 @@
 // CHECK (tuning.go cmdCheck): the sysctls and link attributes must be what the config asks for.
-import { assertNetns } from '../../shared/netns.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { assertNetns } from '../../shared/host/netns.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { parseTuningConf } from './config.ts';
 import { requirePrev } from './prev.ts';
 import { checkProblem, sysctlSettings } from './plan.ts';

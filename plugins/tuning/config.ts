@@ -2,11 +2,11 @@
 // (TuningConf, IPAMArgs, MacEnvArgs), merged in the reference's order of precedence, and every value
 // validated before it can reach a sysctl name, an `ip` command line or a file path.
 import * as z from 'zod/mini';
-import { baseShape } from '../../shared/config.ts';
-import { goObject, int, parseConfig } from '../../shared/schema.ts';
-import { parseCniArgs } from '../../shared/args.ts';
-import { invalidConfig } from '../../shared/errors.ts';
-import { pathProblem } from '../../shared/validate.ts';
+import { baseShape } from '../../shared/cni/config.ts';
+import { goObject, int, parseConfig } from '../../shared/cni/schema.ts';
+import { parseCniArgs } from '../../shared/cni/args.ts';
+import { invalidConfig } from '../../shared/cni/errors.ts';
+import { pathProblem } from '../../shared/cni/validate.ts';
 import { parseMac } from './mac.ts';
 import { sysctlKeyProblem, sysctlValueProblem } from './sysctl-key.ts';
 

@@ -1,8 +1,8 @@
 // DEL (tuning.go cmdDel/restoreBackup): put back the saved link attributes and remove the file.
 // Like the reference, DEL succeeds whenever its config is valid. Where the reference keeps the file
 // forever (namespace or link gone, unreadable content) we remove it: there is nothing to restore.
-import { netnsState } from '../../shared/netns.ts';
-import type { Ctx } from '../../shared/skel.ts';
+import { netnsState } from '../../shared/host/netns.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
 import { parseTuningConf } from './config.ts';
 import { applyLink, linkLines, RESTORE_ORDER } from './link.ts';
 import { parseSaved, readState, removeState, stateFile } from './state.ts';

@@ -1,9 +1,9 @@
 // The container link's attributes tuning changes, read and written with one `ip -batch` process
 // inside the container's namespace (tuning.go uses netlink calls there, one per attribute).
 import * as z from 'zod/mini';
-import { ipBatch, line, LinkSchema } from '../../shared/ip.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import { commandError, saysNotFound } from '../../shared/exec.ts';
+import { ipBatch, line, LinkSchema } from '../../shared/host/iproute2.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { commandError, saysNotFound } from '../../shared/host/exec.ts';
 import type { Saved } from './state.ts';
 
 const LinkAttrsSchema = z.extend(LinkSchema, { txqlen: z.optional(z.number()) });

@@ -1,6 +1,6 @@
 // tuning: sysctls and link attributes (MAC, MTU, promisc, allmulti, txqueuelen) of the container
 // interface, as containernetworking/plugins `plugins/meta/tuning` (chained plugin).
-import { runPlugin } from '../../shared/skel.ts';
+import { runPlugin } from '../../shared/cni/skel.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';

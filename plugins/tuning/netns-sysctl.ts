@@ -1,8 +1,8 @@
 // The `sysctl` map inside the container's namespace: /proc/sys/net shows the namespace of the
 // process that opens it, so a process inside it (one sysctl(8)) reads the current values and then
 // writes the new ones. The values read first are what a failed ADD puts back.
-import { run } from '../../shared/exec.ts';
-import { CniError, Code } from '../../shared/errors.ts';
+import { run } from '../../shared/host/exec.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
 import { printedName } from './sysctl-key.ts';
 
 export type Setting = readonly [path: string, value: string];

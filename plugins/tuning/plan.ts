@@ -1,6 +1,6 @@
 // Pure planning shared by ADD, CHECK and DEL: which sysctl paths, which originals to save, the
 // result with the new MAC, and CHECK's comparisons with the reference's messages.
-import type { Result } from '../../shared/result.ts';
+import type { Result } from '../../shared/cni/result.ts';
 import type { TuningConf } from './config.ts';
 import type { LinkAttrs } from './link.ts';
 import type { Saved } from './state.ts';

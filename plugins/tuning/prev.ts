@@ -1,7 +1,7 @@
 // prevResult as cmdAdd/cmdCheck require it: present (a key with a non-null value), then parsed.
-import { prevResultOf } from '../../shared/config.ts';
-import { CniError, Code } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { prevResultOf } from '../../shared/cni/config.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import type { Result } from '../../shared/cni/result.ts';
 import type { TuningConf } from './config.ts';
 
 export function requirePrev(c: TuningConf, cniVersion: string): Result {

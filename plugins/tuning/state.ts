@@ -5,8 +5,8 @@
 import * as z from 'zod/mini';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { goObject, int } from '../../shared/schema.ts';
-import { CniError, Code } from '../../shared/errors.ts';
+import { goObject, int } from '../../shared/cni/schema.ts';
+import { CniError, Code } from '../../shared/cni/errors.ts';
 
 /** configToRestore: fields and order as in tuning.go (txQLen is upstream's, after 1.1.1). */
 export const SavedSchema = goObject({

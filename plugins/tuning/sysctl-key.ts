@@ -2,7 +2,7 @@
 // /proc/sys path (dots become slashes, then the first IFNAME becomes CNI_IFNAME), and what we
 // refuse before any of it reaches sysctl(8).
 
-import { invalidConfig } from '../../shared/errors.ts';
+import { invalidConfig } from '../../shared/cni/errors.ts';
 
 /** tuning.go refuses anything that does not resolve under /proc/sys/net/. */
 const NET_PREFIX = 'net/';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CniError } from '../../shared/errors.ts';
+import { CniError } from '../../shared/cni/errors.ts';
 import { DEFAULT_DATA_DIR, parseTuningConf, touchesLink } from './config.ts';
 import { parseMac } from './mac.ts';
 import { printedName, sysctlKeyProblem, sysctlPathFor, sysctlValueProblem } from './sysctl-key.ts';

@@ -1,7 +1,7 @@
-// Package-time warming of tuning's pure path (see shared/warm.ts): config with every key and its
+// Package-time warming of tuning's pure path (see shared/cni/warm.ts): config with every key and its
 // runtime-config and CNI_ARGS forms, key and value checks, the allowlist, plans, the saved state.
-import { attempt, WARM_RESULT } from '../../shared/warm.ts';
-import { formatResult } from '../../shared/result.ts';
+import { attempt, WARM_RESULT } from '../../shared/cni/warm.ts';
+import { formatResult } from '../../shared/cni/result.ts';
 import { parseTuningConf } from './config.ts';
 import { checkProblem, originalsOf, resultWithMac, sysctlSettings, wantedOf } from './plan.ts';
 import { formatSaved, parseSaved } from './state.ts';

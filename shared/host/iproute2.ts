@@ -1,8 +1,8 @@
 // iproute2: plans written as `ip -batch` scripts (one process per namespace), and `ip -j` output.
 import * as z from 'zod/mini';
 import { run } from './exec.ts';
-import { batchToken } from './validate.ts';
-import { CniError, Code } from './errors.ts';
+import { batchToken } from '../cni/validate.ts';
+import { CniError, Code } from '../cni/errors.ts';
 
 /** One batch line from validated tokens: nothing can smuggle a second command into the script. */
 export const line = (...tokens: (string | number)[]): string => tokens.map(batchToken).join(' ');

@@ -1,6 +1,6 @@
 // Network namespaces named by path (CNI_NETNS): /var/run/netns/x, /proc/PID/ns/net, ...
 import { closeSync, constants, openSync, readFileSync, readlinkSync, statfsSync, statSync, type Stats } from 'node:fs';
-import { CniError, Code } from './errors.ts';
+import { CniError, Code } from '../cni/errors.ts';
 
 const NSFS_MAGIC = 0x6e736673;
 

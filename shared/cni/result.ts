@@ -2,7 +2,7 @@
 // through the conversions of containernetworking/cni `pkg/types/{020,040,100}/types.go`, including the conversions that must fail.
 import * as z from 'zod/mini';
 import ipaddr from 'ipaddr.js';
-import { parseCidr } from './addr.ts';
+import { parseCidr } from '../host/addr.ts';
 import { CniError, Code } from './errors.ts';
 import { goObject, goStruct, int, describeIssues } from './schema.ts';
 import { resultFamily } from './version.ts';

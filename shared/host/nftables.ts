@@ -1,6 +1,6 @@
 // nftables: one `nft -f -` transaction per change, `nft -j list` to read.
 import { commandError, run, saysNotFound } from './exec.ts';
-import { CniError, Code } from './errors.ts';
+import { CniError, Code } from '../cni/errors.ts';
 
 export async function nftApply(script: string): Promise<void> {
   const r = await run('nft', ['-f', '-'], { input: script, allowFail: true });

@@ -2,7 +2,7 @@
 // a container's need a process inside its network namespace: one `sysctl -w` for all of them.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { run } from './exec.ts';
-import { CniError, Code } from './errors.ts';
+import { CniError, Code } from '../cni/errors.ts';
 
 /** A key made of validated parts: no component may walk the tree or carry '='/white space. */
 export function sysctlPath(...parts: string[]): string {

@@ -1,7 +1,7 @@
 // iptables and ip6tables: read with iptables-save, changed in one iptables-restore --noflush
 // transaction per family (one process, one xtables lock hold, all or nothing).
 import { commandError, run } from './exec.ts';
-import { CniError, Code } from './errors.ts';
+import { CniError, Code } from '../cni/errors.ts';
 
 export type Family = 4 | 6;
 

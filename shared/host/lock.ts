@@ -3,7 +3,7 @@
 // the open file description, so it stays ours after flock(1) exits, until we close the descriptor.
 import { closeSync, openSync, constants } from 'node:fs';
 import { execa } from 'execa';
-import { CniError, Code } from './errors.ts';
+import { CniError, Code } from '../cni/errors.ts';
 
 export interface Lock {
   release(): void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commandError, saysNotFound } from './exec.ts';
-import { Code, CniError, wrap } from './errors.ts';
+import { Code, CniError, wrap } from '../cni/errors.ts';
 
 describe('command errors', () => {
   it('say what failed and why, or the exit status when stderr is empty', () => {

@@ -8,10 +8,10 @@ import { CURRENT_VERSION, MIN_VERSION, SUPPORTED_VERSIONS, assertSupported, atLe
 import { formatResult, printJson, type Result } from './result.ts';
 import { goObject } from './schema.ts';
 import { isValidId } from './validate.ts';
-import { isOwnNetns, netnsProblem } from './netns.ts';
+import { isOwnNetns, netnsProblem } from '../host/netns.ts';
 import { BUILD_TAG } from './build-id.ts';
 import { attempt, warmProtocol, WARM_NETNS, WARM_RESULT } from './warm.ts';
-import { warmRunner } from './exec.ts';
+import { warmRunner } from '../host/exec.ts';
 
 export interface Ctx {
   env: CniEnv;
@@ -31,7 +31,7 @@ export interface Plugin {
   check(ctx: Ctx): Promise<void>;
   status?(ctx: Ctx): Promise<void>;
   gc?(ctx: Ctx): Promise<void>;
-  /** The plugin's pure path on representative inputs, run at package time (shared/warm.ts). */
+  /** The plugin's pure path on representative inputs, run at package time (shared/cni/warm.ts). */
   warm?(): void;
 }
 

@@ -4,9 +4,9 @@ import { goKeys, goObject, parseConfig } from './schema.ts';
 import { parseCniArgs } from './args.ts';
 import { ifnameProblem, pathProblem, pluginTypeProblem, batchToken, isValidId } from './validate.ts';
 import { assertSupported, compareVersions, parseVersion } from './version.ts';
-import { hashWithPrefix } from './hash.ts';
-import { quote } from './iptables.ts';
-import { nftString } from './nftables.ts';
+import { hashWithPrefix } from '../host/hash.ts';
+import { quote } from '../host/iptables.ts';
+import { nftString } from '../host/nftables.ts';
 
 describe('goKeys / goObject', () => {
   it('renames keys case-insensitively, exact match first, later duplicates win, nulls ignored', () => {

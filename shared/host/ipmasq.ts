@@ -6,9 +6,9 @@ import { hashWithPrefix } from './hash.ts';
 import { quote, restore, saveTable, type Family, type TableDump } from './iptables.ts';
 import { removeChains, ruleTarget } from './iptables-rules.ts';
 import { nftApply, nftListJson, nftString } from './nftables.ts';
-import { CniError, Code } from './errors.ts';
-import { isValidId } from './validate.ts';
-import type { Attachment } from './config.ts';
+import { CniError, Code } from '../cni/errors.ts';
+import { isValidId } from '../cni/validate.ts';
+import type { Attachment } from '../cni/config.ts';
 
 export type Backend = 'iptables' | 'nftables';
 

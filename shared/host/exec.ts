@@ -1,6 +1,6 @@
 // Every external command goes through here: execa with argument arrays, never a shell.
 import { execa } from 'execa';
-import { CniError, Code } from './errors.ts';
+import { CniError, Code } from '../cni/errors.ts';
 
 export interface RunOptions {
   /** Enter this network namespace (a path) for the command, through nsenter. */

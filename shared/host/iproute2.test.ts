@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchFailure, line } from './ip.ts';
+import { batchFailure, line } from './iproute2.ts';
 
 describe('ip batches', () => {
   it('batchFailure: the failed line (0-based) and the first real error line', () => {
