@@ -1,4 +1,5 @@
-import { isV4, type Interface, type Result } from '../../shared/cni/result.ts';
+import type { Interface, Result } from '../../shared/cni/result.ts';
+import { isV4 } from '../../shared/host/addr.ts';
 import { CniError, Code, wrap } from '../../shared/cni/errors.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
 import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/host/iproute2.ts';

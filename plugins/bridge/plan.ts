@@ -1,9 +1,9 @@
 // Pure planning for bridge ADD: gateways, routes, sysctls and the ip batch scripts, computed
 // from the config and the IPAM result before anything touches the kernel.
 import { randomBytes } from 'node:crypto';
-import { canonCidr, inCidr, ipString, networkOf, nextIp, parseCidr } from '../../shared/host/addr.ts';
+import { canonCidr, inCidr, ipString, isV4, networkOf, nextIp, parseCidr } from '../../shared/host/addr.ts';
 import { line, type PlannedLine } from '../../shared/host/iproute2.ts';
-import { isV4, type IpConfig, type Result, type Route } from '../../shared/cni/result.ts';
+import type { IpConfig, Result, Route } from '../../shared/cni/result.ts';
 import { CniError, Code } from '../../shared/cni/errors.ts';
 import { sysctlPath } from '../../shared/host/sysctl.ts';
 import type { BridgeConf } from './config.ts';

@@ -2,11 +2,10 @@
 // FirewallNetConf): keys decoded as Go does, every value that can reach an iptables-restore script
 // or a D-Bus call validated first, and the addresses taken from prevResult.
 import * as z from 'zod/mini';
-import { isV4, parseCidr } from '../../shared/host/addr.ts';
+import { isV4, parseCidr , type Family } from '../../shared/host/addr.ts';
 import { baseShape, prevResultOf } from '../../shared/cni/config.ts';
 import { goObject, parseConfig } from '../../shared/cni/schema.ts';
 import { CniError, Code, invalidConfig } from '../../shared/cni/errors.ts';
-import type { Family } from '../../shared/host/iptables.ts';
 import type { Result } from '../../shared/cni/result.ts';
 import { ifnameProblem } from '../../shared/cni/validate.ts';
 
@@ -19,14 +18,15 @@ export const FirewallConfSchema = goObject({
 });
 export type FirewallConfRaw = z.infer<typeof FirewallConfSchema>;
 
-export type Backend = 'iptables' | 'firewalld';
+/** Where the firewall plugin's rules live (not the masquerade/portmap `Backend`). */
+export type FirewallBackend = 'iptables' | 'firewalld';
 export type IngressPolicy = 'open' | 'same-bridge';
 
 export interface FirewallConf {
   name: string;
   cniVersion: string;
   /** Chosen explicitly; undefined = firewalld when it answers on the system bus, else iptables. */
-  backend?: Backend;
+  backend?: FirewallBackend;
   adminChain: string;
   zone: string;
   ingressPolicy: IngressPolicy;
@@ -55,7 +55,7 @@ export function parseFirewallConf(raw: unknown, cniVersion: string): FirewallCon
     if (e instanceof CniError) throw new CniError(e.code, `failed to load netconf: ${e.message}`, e.details);
     throw e;
   }
-  let backend: Backend | undefined;
+  let backend: FirewallBackend | undefined;
   if (c.backend !== undefined && c.backend !== '') {
     // The reference silently auto-detects on anything else; a typo would pick a backend the
     // operator did not ask for.

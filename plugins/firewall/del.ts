@@ -1,5 +1,5 @@
 import type { Ctx } from '../../shared/cni/skel.ts';
-import { hostAddrs, parseFirewallConf, type Backend, type HostAddr } from './config.ts';
+import { hostAddrs, parseFirewallConf, type FirewallBackend, type HostAddr } from './config.ts';
 import { resolveBackend } from './backend.ts';
 import { fwdDel } from './firewalld.ts';
 import { iptablesDel } from './iptables.ts';
@@ -29,9 +29,9 @@ export async function del(ctx: Ctx): Promise<void> {
 }
 
 /** Remove one attachment's addresses from its backend(s), then its record. */
-export async function teardown(net: string, cid: string, ifname: string, backend: Backend, extra: readonly HostAddr[], zone: string, st: AttachmentState | undefined): Promise<void> {
+export async function teardown(net: string, cid: string, ifname: string, backend: FirewallBackend, extra: readonly HostAddr[], zone: string, st: AttachmentState | undefined): Promise<void> {
   const jobs: Array<Promise<unknown>> = [];
-  const byBackend = new Map<Backend, HostAddr[]>([[backend, [...extra]]]);
+  const byBackend = new Map<FirewallBackend, HostAddr[]>([[backend, [...extra]]]);
   if (st) byBackend.set(st.backend, [...(byBackend.get(st.backend) ?? []), ...st.addrs]);
   for (const [b, list] of byBackend) {
     const addrs = list.filter((a, i) => list.findIndex((x) => x.cidr === a.cidr) === i);

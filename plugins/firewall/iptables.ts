@@ -1,10 +1,11 @@
 // Applying the iptables plans: per family one iptables-save and one iptables-restore --noflush of
 // the filter table; IPv4 and IPv6 are separate tables and run side by side.
 import { CniError, Code } from '../../shared/cni/errors.ts';
-import { restore, saveTable, type Family } from '../../shared/host/iptables.ts';
+import { restore, saveTable } from '../../shared/host/iptables.ts';
 import { transactTable, trySaveTable } from '../../shared/host/iptables-txn.ts';
 import type { HostAddr } from './config.ts';
 import { addrRules, checkProblem, planAdd, planDel, planDeleteRules, type AddWhat } from './plan.ts';
+import type { Family } from '../../shared/host/addr.ts';
 
 const TABLE = 'filter';
 

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync, 
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { CniError, Code } from '../../shared/cni/errors.ts';
-import type { Backend, HostAddr } from './config.ts';
+import type { FirewallBackend, HostAddr } from './config.ts';
 
 export const STATE_DIR = '/var/lib/cni/firewall';
 
@@ -147,7 +147,7 @@ export function listStates(net?: string): Array<{ net: string; state: Attachment
 }
 
 /** Addresses other attachments (anywhere) still have: their rules are the same rules. */
-export function claimedElsewhere(net: string, cid: string, ifname: string, backend: Backend): Set<string> {
+export function claimedElsewhere(net: string, cid: string, ifname: string, backend: FirewallBackend): Set<string> {
   const keep = new Set<string>();
   for (const { net: n, state } of listStates()) {
     if (n === net && state.containerID === cid && state.ifname === ifname) continue;

@@ -1,7 +1,8 @@
 // portmap configuration: keys decoded as Go does (case-insensitive), validated before any value can
 // reach an iptables-restore or nft script, plus the container IPs taken from prevResult.
 import * as z from 'zod/mini';
-import { isV4 as isV4Ip, parseIp } from '../../shared/host/addr.ts';
+import { isV4, parseIp, type Family } from '../../shared/host/addr.ts';
+import type { Backend } from '../../shared/host/iptables.ts';
 import { baseShape, prevResultOf } from '../../shared/cni/config.ts';
 import { goObject, goStruct, parseConfig, int } from '../../shared/cni/schema.ts';
 import { CniError, Code, invalidConfig } from '../../shared/cni/errors.ts';
@@ -33,8 +34,6 @@ export const PortmapConfSchema = goObject({
 });
 export type PortmapConfRaw = z.infer<typeof PortmapConfSchema>;
 
-export type Backend = 'iptables' | 'nftables';
-export type Family = 4 | 6;
 
 export interface ContainerIp {
   family: Family;
@@ -173,7 +172,7 @@ export function containerIps(prev: Result | undefined, ifname: string): Containe
     // parseIp takes IPv4-mapped IPv6 addresses as IPv4, as Go's To4() does.
     const parsed = parseIp(addr);
     if (!parsed) continue;
-    const family: Family = isV4Ip(parsed) ? 4 : 6;
+    const family: Family = isV4(parsed) ? 4 : 6;
     if (out.has(family)) continue;
     if (ipc.interface !== undefined && ipc.interface >= 0 && ipc.interface < ifaces.length) {
       const itf = ifaces[ipc.interface]!;
@@ -189,7 +188,7 @@ export function containerIps(prev: Result | undefined, ifname: string): Containe
 export function hostIpFamily(hostIP: string | undefined): Family | undefined {
   if (!hostIP) return undefined;
   const p = parseIp(hostIP);
-  return p && isV4Ip(p) ? 4 : 6;
+  return p && isV4(p) ? 4 : 6;
 }
 
 /** hostIP normalised, or undefined when absent or unspecified (0.0.0.0 / ::). */

@@ -1,11 +1,11 @@
 // Pure planning for the iptables backend (containernetworking/plugins `plugins/meta/portmap/portmap_iptables.go`): the reference's chains, rule shapes and
 // hash-named per-container chain, written in iptables-save's own canonical form so that CHECK and
 // tests can compare saved lines directly, and turned into one iptables-restore --noflush script.
-import { networkCidr } from '../../shared/host/addr.ts';
+import { networkCidr , type Family } from '../../shared/host/addr.ts';
 import { hashWithPrefix } from '../../shared/host/hash.ts';
 import { quote, type TableDump } from '../../shared/host/iptables.ts';
 import { jumpsInto, removeChains, ruleChain, ruleTarget, toDelete } from '../../shared/host/iptables-rules.ts';
-import { hostIpFamily, specificHostIp, type ContainerIp, type Family, type PortMapping, type PortmapConf } from './config.ts';
+import { hostIpFamily, specificHostIp, type ContainerIp, type PortMapping, type PortmapConf } from './config.ts';
 
 export const TOP_DNAT = 'CNI-HOSTPORT-DNAT';
 export const SETMARK = 'CNI-HOSTPORT-SETMARK';

@@ -4,9 +4,10 @@ import { flushUdpPorts } from '../../shared/host/conntrack.ts';
 import { CniError, Code, wrap } from '../../shared/cni/errors.ts';
 import { saveTable, type TableDump } from '../../shared/host/iptables.ts';
 import { transactTable, trySaveTable } from '../../shared/host/iptables-txn.ts';
-import type { ContainerIp, Family, PortmapConf } from './config.ts';
+import type { ContainerIp, PortmapConf } from './config.ts';
 import { checkProblem, dnChain, planAdd, planDel, planGc, udpPortsOf } from './iptables-plan.ts';
 import { udpPorts, type PortMapper } from './mapper.ts';
+import type { Family } from '../../shared/host/addr.ts';
 
 /** Read, plan, apply; retried on conflicting concurrent changes. Returns the dump used. */
 export const transact = (family: Family, plan: (dump: TableDump) => string[], first?: TableDump): Promise<TableDump> =>

@@ -3,9 +3,10 @@
 // is unusable here and nftables works (the latest reference's choice); the iptables probe is the
 // nat-table read itself, whose dumps the iptables mapper then plans from.
 import { nftUsable } from '../../shared/host/nftables.ts';
-import type { ContainerIp, Family, PortmapConf } from './config.ts';
+import type { ContainerIp, PortmapConf } from './config.ts';
 import { iptablesMapper, trySave } from './iptables.ts';
 import { nftMapper } from './nftables.ts';
+import type { Family } from '../../shared/host/addr.ts';
 
 export interface PortMapper {
   /** ADD: publish the mappings on the container's addresses; a failure leaves nothing of this call. */

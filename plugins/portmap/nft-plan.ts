@@ -3,7 +3,8 @@
 import { hashWithPrefix } from '../../shared/host/hash.ts';
 import { nftString } from '../../shared/host/nftables.ts';
 import { mappingsFor } from './iptables-plan.ts';
-import { specificHostIp, type ContainerIp, type Family, type PortmapConf } from './config.ts';
+import { specificHostIp, type ContainerIp, type PortmapConf } from './config.ts';
+import type { Family } from '../../shared/host/addr.ts';
 
 export const TABLE = 'cni_hostport';
 /** Chains that hold per-container rules (hostip_hostports only in old layouts). */

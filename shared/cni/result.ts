@@ -2,7 +2,7 @@
 // through the conversions of containernetworking/cni `pkg/types/{020,040,100}/types.go`, including the conversions that must fail.
 import * as z from 'zod/mini';
 import ipaddr from 'ipaddr.js';
-import { parseCidr } from '../host/addr.ts';
+import { isV4, parseCidr } from '../host/addr.ts';
 import { CniError, Code } from './errors.ts';
 import { goObject, goStruct, int, describeIssues } from './schema.ts';
 import { resultFamily } from './version.ts';
@@ -75,11 +75,6 @@ const Result02Schema = goObject({
   dns: z.optional(DnsSchema),
 });
 
-/** True for an IPv4 address or CIDR ("10.0.0.1", "10.0.0.0/8"). */
-export function isV4(addrOrCidr: string): boolean {
-  const a = addrOrCidr.split('/')[0] ?? '';
-  return ipaddr.IPv4.isValid(a) && !a.includes(':');
-}
 
 function checkCidr(s: string, field: string): void {
   // As Go's ParseCIDR: no "1.2.3/24" or octal "010.0.0.1/8", which ipaddr.js reads as other addresses.

@@ -36,7 +36,17 @@ export function parseCidr(s: string): Cidr | undefined {
   return { ip, prefix };
 }
 
-export const isV4 = (ip: Ip): ip is ipaddr.IPv4 => ip.kind() === 'ipv4';
+/** An address family, as the plugins' configs and rules number them. */
+export type Family = 4 | 6;
+
+/** IPv4 or not: a parsed address, or an address or CIDR in text ("10.0.0.1", "10.0.0.0/8"). */
+export function isV4(ip: Ip): ip is ipaddr.IPv4;
+export function isV4(addrOrCidr: string): boolean;
+export function isV4(a: Ip | string): boolean {
+  if (typeof a !== 'string') return a.kind() === 'ipv4';
+  const s = a.split('/')[0] ?? '';
+  return ipaddr.IPv4.isValid(s) && !s.includes(':');
+}
 export const bits = (ip: Ip): number => (isV4(ip) ? 32 : 128);
 export const ipString = (ip: Ip): string => ip.toString();
 export const cidrString = (c: Cidr): string => `${ipString(c.ip)}/${c.prefix}`;

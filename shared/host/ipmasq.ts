@@ -1,16 +1,15 @@
 // Per-container masquerade (bridge/ptp ipMasq), in the reference's two layouts (containernetworking/plugins `pkg/ip/ipmasq_iptables_linux.go`, `pkg/ip/ipmasq_nftables_linux.go`):
 // iptables: chain CNI-<hash(net+id)> + POSTROUTING jump; nftables: rules in table
 // inet cni_plugins_masquerade, chain masq_checks, found again by their comment's hash prefix.
-import { cidrString, ipString, isV4 as isV4Ip, networkCidr, parseCidr } from './addr.ts';
+import { cidrString, ipString, isV4, networkCidr, parseCidr, type Family } from './addr.ts';
 import { hashWithPrefix } from './hash.ts';
-import { quote, restore, saveTable, type Family, type TableDump } from './iptables.ts';
+import { quote, restore, saveTable, type Backend, type TableDump } from './iptables.ts';
 import { removeChains, ruleTarget } from './iptables-rules.ts';
 import { nftApply, nftListJson, nftString } from './nftables.ts';
 import { CniError, Code } from '../cni/errors.ts';
 import { isValidId } from '../cni/validate.ts';
 import type { Attachment } from '../cni/config.ts';
 
-export type Backend = 'iptables' | 'nftables';
 
 /** A container address "ip/len" split into what the rules need. */
 export interface MasqAddr {
@@ -25,7 +24,7 @@ export interface MasqAddr {
 export function masqAddr(cidr: string): MasqAddr {
   const c = parseCidr(cidr);
   if (!c) throw new CniError(Code.Internal, `ipMasq: invalid address "${cidr}"`);
-  return { family: isV4Ip(c.ip) ? 4 : 6, ip: ipString(c.ip), cidr: cidrString(c), network: networkCidr(cidr) };
+  return { family: isV4(c.ip) ? 4 : 6, ip: ipString(c.ip), cidr: cidrString(c), network: networkCidr(cidr) };
 }
 
 function assertIds(net: string, cid: string): void {

@@ -2,7 +2,8 @@
 // are computed from what was read; if another process changed the table in between, the
 // transaction fails as a whole (`-N` of an existing chain, `-D` of a vanished rule) and is
 // re-planned from a fresh read.
-import { restore, saveTable, type Family, type TableDump } from './iptables.ts';
+import { restore, saveTable, type TableDump } from './iptables.ts';
+import type { Family } from './addr.ts';
 
 const ATTEMPTS = 6;
 

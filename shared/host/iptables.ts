@@ -3,7 +3,10 @@
 import { commandError, run } from './exec.ts';
 import { CniError, Code } from '../cni/errors.ts';
 
-export type Family = 4 | 6;
+import type { Family } from './addr.ts';
+
+/** The packet-filter tool a plugin's rules live in. */
+export type Backend = 'iptables' | 'nftables';
 
 const SAVE = { 4: 'iptables-save', 6: 'ip6tables-save' } as const;
 const RESTORE = { 4: 'iptables-restore', 6: 'ip6tables-restore' } as const;
