@@ -35,8 +35,7 @@ try {
   const json = path.join(dir, 'out.json');
   execFileSync(
     'hyperfine',
-    ['-N', '--runs', String(runs), '--warmup', '3', '--export-json', json,
-      ...present.flatMap(([label, cmd]) => ['-n', label, cmd])],
+    ['-N', '--runs', String(runs), '--warmup', '3', '--export-json', json, ...present.flatMap(([label, cmd]) => ['-n', label, cmd])],
     // stdin 'ignore' = /dev/null, which the benchmarked commands inherit (no --input in older hyperfine)
     { env: { ...process.env, CNI_COMMAND: 'VERSION' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );

@@ -153,7 +153,10 @@ if (import.meta.main) {
     console.error(`bundle: unknown option(s) ${unknown.join(' ')}`);
     process.exit(2);
   }
-  bundle(args.filter((a) => !a.startsWith('--')), { analyze: args.includes('--analyze') }).catch((err: unknown) => {
+  bundle(
+    args.filter((a) => !a.startsWith('--')),
+    { analyze: args.includes('--analyze') },
+  ).catch((err: unknown) => {
     console.error(`bundle: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });

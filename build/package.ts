@@ -142,17 +142,22 @@ async function packageAll(plugins: PluginEntry[], opts: Options, argv: string[],
       await mkdir(tmp, { recursive: true });
       const out = path.join(tmp, p.name);
       const flags = argv.filter((a) => a.startsWith('--no-'));
-      const code = await run(process.execPath, [import.meta.filename, '--worker', p.name, ...flags], {
-        ...process.env,
-        TMPDIR: tmp,
-        CNI_TS_NODE_PATH: nodePath,
-        CNI_TS_OUTPUT: out,
-        // pkg generates the blob with `node --experimental-sea-config` from PATH: it must be the
-        // very Node that gets embedded (the blob and code cache are version-specific).
-        PATH: `${path.dirname(NODE)}${path.delimiter}${process.env.PATH ?? ''}`,
-        npm_config_offline: 'true',
-        npm_config_update_notifier: 'false',
-      }, p.name);
+      const code = await run(
+        process.execPath,
+        [import.meta.filename, '--worker', p.name, ...flags],
+        {
+          ...process.env,
+          TMPDIR: tmp,
+          CNI_TS_NODE_PATH: nodePath,
+          CNI_TS_OUTPUT: out,
+          // pkg generates the blob with `node --experimental-sea-config` from PATH: it must be the
+          // very Node that gets embedded (the blob and code cache are version-specific).
+          PATH: `${path.dirname(NODE)}${path.delimiter}${process.env.PATH ?? ''}`,
+          npm_config_offline: 'true',
+          npm_config_update_notifier: 'false',
+        },
+        p.name,
+      );
       if (code !== 0) {
         failures.push(p.name);
         continue;
@@ -194,7 +199,11 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag: string): 
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: WORKER_TIMEOUT_MS });
     const held: string[] = [];
-    const lines = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l.trim() !== '');
+    const lines = (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== '');
     child.stdout.on('data', (chunk: Buffer) => {
       for (const l of lines(chunk)) {
         if (/warn|error/i.test(l)) process.stdout.write(`[${tag}] ${l}\n`);

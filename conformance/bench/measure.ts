@@ -68,11 +68,15 @@ export function childCpuMs(): number {
 
 export function printTable(rows: Row[]): void {
   const fmt = (n: number) => n.toFixed(1).padStart(8);
-  console.log(`${'operation'.padEnd(48)} ${'ours ms'.padStart(8)} ${'ref ms'.padStart(8)} ${'ratio'.padStart(6)} ${'×floor'.padStart(6)} ${'ours KiB'.padStart(9)} ${'ref KiB'.padStart(9)} runs`);
+  console.log(
+    `${'operation'.padEnd(48)} ${'ours ms'.padStart(8)} ${'ref ms'.padStart(8)} ${'ratio'.padStart(6)} ${'×floor'.padStart(6)} ${'ours KiB'.padStart(9)} ${'ref KiB'.padStart(9)} runs`,
+  );
   for (const r of rows) {
     const ratio = Number.isFinite(r.ref) && r.ref > 0 ? (r.ours / r.ref).toFixed(2) : '-';
     const floor = r.floor ? (r.ours / r.floor).toFixed(2) : '-';
-    console.log(`${r.op.padEnd(48)} ${fmt(r.ours)} ${Number.isFinite(r.ref) ? fmt(r.ref) : '       -'} ${ratio.padStart(6)} ${floor.padStart(6)} ${String(r.oursRss ?? '-').padStart(9)} ${String(r.refRss ?? '-').padStart(9)} ${r.runs}`);
+    console.log(
+      `${r.op.padEnd(48)} ${fmt(r.ours)} ${Number.isFinite(r.ref) ? fmt(r.ref) : '       -'} ${ratio.padStart(6)} ${floor.padStart(6)} ${String(r.oursRss ?? '-').padStart(9)} ${String(r.refRss ?? '-').padStart(9)} ${r.runs}`,
+    );
   }
 }
 
@@ -99,7 +103,13 @@ export async function interleave(runs: number, ours: () => Promise<number>, ref:
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < runs; i++) {
-    if (i % 2) { b.push(await ref()); a.push(await ours()); } else { a.push(await ours()); b.push(await ref()); }
+    if (i % 2) {
+      b.push(await ref());
+      a.push(await ours());
+    } else {
+      a.push(await ours());
+      b.push(await ref());
+    }
   }
   return { ours: median(a), ref: median(b) };
 }
@@ -109,7 +119,6 @@ export async function must(e: Exec): Promise<number> {
   if (o.exitCode !== 0) throw new Error(`${e.bin} ${e.env.CNI_COMMAND} failed: ${o.stdout} ${o.stderr}`);
   return o.ms;
 }
-
 
 /** The rows as a Markdown table (the README's speed table is this, between its bench markers). */
 export function markdownTable(rows: Row[]): string {
@@ -121,7 +130,7 @@ export function markdownTable(rows: Row[]): string {
     const rss = r.oursRss ? `${(r.oursRss / 1024).toFixed(0)} / ${r.refRss ? (r.refRss / 1024).toFixed(0) : '–'}` : '–';
     out.push(`| ${r.op} | ${n(r.ours)} | ${n(r.ref)} | ${ratio} | ${floor} | ${rss} |`);
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** Replace the README's table between `<!-- bench:start -->` and `<!-- bench:end -->`. */

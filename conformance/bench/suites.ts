@@ -48,8 +48,12 @@ async function hostLocal(rows: Row[]): Promise<void> {
     await addDelPairs('host-local', rows, (who, cmd, i) => ({
       bin: `${DIRS[who]}/host-local`,
       env: env(cmd, { CNI_CONTAINERID: `${prefix}-hl-${i}`, CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
-      stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-hl-${who}`, type: 'bridge',
-        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.0.0/24`, dataDir: data } }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-hl-${who}`,
+        type: 'bridge',
+        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.0.0/24`, dataDir: data },
+      }),
     }));
   } finally {
     rmSync(data, { recursive: true, force: true });
@@ -64,9 +68,15 @@ async function bridge(rows: Row[]): Promise<void> {
     await addDelPairs('bridge + host-local (ipMasq)', rows, (who, cmd, i) => ({
       bin: `${DIRS[who]}/bridge`,
       env: env(cmd, { CNI_CONTAINERID: `${prefix}-br-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
-      stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-br-${who}`, type: 'bridge', bridge: `${prefix}${who[0]}br`,
-        isGateway: true, ipMasq: true,
-        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.1.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data } }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-br-${who}`,
+        type: 'bridge',
+        bridge: `${prefix}${who[0]}br`,
+        isGateway: true,
+        ipMasq: true,
+        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.1.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data },
+      }),
     }));
   } finally {
     await netnsDel(ns);
@@ -79,29 +89,42 @@ async function bridge(rows: Row[]): Promise<void> {
 function chainConf(who: Who, data: string): { dir: string; net: string } {
   const dir = tmp(`conf-${who}`);
   const net = `${prefix}-ch-${who}`;
-  writeFileSync(join(dir, `${net}.conflist`), JSON.stringify({
-    cniVersion: '1.0.0',
-    name: net,
-    plugins: [
-      { type: 'bridge', bridge: `${prefix}${who[0]}ch`, isGateway: true, ipMasq: true,
-        ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.2.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data } },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ],
-  }));
+  writeFileSync(
+    join(dir, `${net}.conflist`),
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: net,
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: `${prefix}${who[0]}ch`,
+          isGateway: true,
+          ipMasq: true,
+          ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.2.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    }),
+  );
   return { dir, net };
 }
 
-function cnitoolExec(who: Who, conf: { dir: string; net: string }, verb: string, nsPath: string, hostPort: number): Exec {
+function cnitoolExec(who: Who, conf: { dir: string; net: string }, verb: string, _nsPath: string, hostPort: number): Exec {
   return {
     bin: CNITOOL,
     env: {
-      ...env(verb.toUpperCase(), { NETCONFPATH: conf.dir, CNI_PATH: DIRS[who],
-        CAP_ARGS: JSON.stringify({ portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] }) }),
+      ...env(verb.toUpperCase(), {
+        NETCONFPATH: conf.dir,
+        CNI_PATH: DIRS[who],
+        CAP_ARGS: JSON.stringify({ portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] }),
+      }),
     },
   };
 }
 
-async function withCnitool(fn: (exec: (who: Who, verb: string, nsPath: string, port: number) => Exec, conf: Record<Who, { dir: string; net: string }>) => Promise<void>): Promise<void> {
+async function withCnitool(
+  fn: (exec: (who: Who, verb: string, nsPath: string, port: number) => Exec, conf: Record<Who, { dir: string; net: string }>) => Promise<void>,
+): Promise<void> {
   const data = tmp('ch');
   const conf = { ours: chainConf('ours', data), ref: chainConf('ref', data) };
   try {
@@ -168,11 +191,13 @@ async function concurrent(rows: Row[]): Promise<void> {
       try {
         const run = async (verb: string) => {
           const t0 = performance.now();
-          const outs = await Promise.all(paths.map(async (p, i) => {
-            const e = exec(who, verb, p, 21000 + i) as Exec & { args: string[] };
-            const r = await execa(e.bin, e.args, { env: e.env, extendEnv: false, reject: false });
-            return { code: r.exitCode, out: String(r.stdout), err: String(r.stderr) };
-          }));
+          const outs = await Promise.all(
+            paths.map(async (p, i) => {
+              const e = exec(who, verb, p, 21000 + i) as Exec & { args: string[] };
+              const r = await execa(e.bin, e.args, { env: e.env, extendEnv: false, reject: false });
+              return { code: r.exitCode, out: String(r.stdout), err: String(r.stderr) };
+            }),
+          );
           const ms = performance.now() - t0;
           const failed = outs.filter((o) => o.code !== 0);
           if (failed.length) throw new Error(`${who} concurrent ${verb}: ${failed.length} failed, e.g. ${failed[0]!.err}`);
@@ -203,7 +228,11 @@ async function firewall(rows: Row[]): Promise<void> {
   await netnsAdd(host);
   try {
     await execa('ip', ['-n', host, 'link', 'set', 'lo', 'up']);
-    const r = await execa('ip', ['netns', 'exec', host, process.execPath, resolve('conformance/bench/firewall-runner.ts'), prefix, String(RUNS), OURS, REF, CNITOOL], { reject: false });
+    const r = await execa(
+      'ip',
+      ['netns', 'exec', host, process.execPath, resolve('conformance/bench/firewall-runner.ts'), prefix, String(RUNS), OURS, REF, CNITOOL],
+      { reject: false },
+    );
     if (r.exitCode !== 0) throw new Error(`firewall bench failed: ${r.stderr}`);
     rows.push(...(JSON.parse(String(r.stdout)) as Row[]));
   } finally {
@@ -213,7 +242,10 @@ async function firewall(rows: Row[]): Promise<void> {
 }
 
 const TUNING = {
-  mtu: 1400, promisc: true, allmulti: true, mac: '02:00:00:00:ca:fe',
+  mtu: 1400,
+  promisc: true,
+  allmulti: true,
+  mac: '02:00:00:00:ca:fe',
   sysctl: { 'net.core.somaxconn': '512', 'net.ipv4.conf.IFNAME.arp_ignore': '1' },
 };
 
@@ -227,8 +259,14 @@ async function tuning(rows: Row[]): Promise<void> {
     await addDelPairs('tuning (mac, mtu, promisc, allmulti, 2 sysctls)', rows, (who, cmd, i) => ({
       bin: `${DIRS[who]}/tuning`,
       env: env(cmd, { CNI_CONTAINERID: `${prefix}-tu-${who}-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
-      stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-tu`, type: 'tuning', dataDir: data, ...TUNING,
-        prevResult: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: path }], ips: [{ address: '10.202.249.2/24', interface: 0 }] } }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-tu`,
+        type: 'tuning',
+        dataDir: data,
+        ...TUNING,
+        prevResult: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: path }], ips: [{ address: '10.202.249.2/24', interface: 0 }] },
+      }),
     }));
   } finally {
     await netnsDel(ns);
@@ -244,8 +282,16 @@ async function tuningChain(rows: Row[]): Promise<void> {
   const data = tmp('tc');
   const dirs: string[] = [data];
   const variants = [
-    { label: 'chain ref bridge+host-local + tuning', plugins: { ours: { bridge: REF, 'host-local': REF, tuning: OURS }, ref: { bridge: REF, 'host-local': REF, tuning: REF } }, octet: { ours: 250, ref: 251 } },
-    { label: 'chain bridge+host-local+tuning, all ours vs all ref', plugins: { ours: { bridge: OURS, 'host-local': OURS, tuning: OURS }, ref: { bridge: REF, 'host-local': REF, tuning: REF } }, octet: { ours: 252, ref: 253 } },
+    {
+      label: 'chain ref bridge+host-local + tuning',
+      plugins: { ours: { bridge: REF, 'host-local': REF, tuning: OURS }, ref: { bridge: REF, 'host-local': REF, tuning: REF } },
+      octet: { ours: 250, ref: 251 },
+    },
+    {
+      label: 'chain bridge+host-local+tuning, all ours vs all ref',
+      plugins: { ours: { bridge: OURS, 'host-local': OURS, tuning: OURS }, ref: { bridge: REF, 'host-local': REF, tuning: REF } },
+      octet: { ours: 252, ref: 253 },
+    },
   ];
   try {
     for (const [v, variant] of variants.entries()) {
@@ -257,14 +303,17 @@ async function tuningChain(rows: Row[]): Promise<void> {
         for (const [name, dir] of Object.entries(variant.plugins[who])) await execa('ln', ['-s', `${dir}/${name}`, join(path, name)]);
         const net = `${prefix}-tc${v}-${who}`;
         const br = `${prefix}t${v}${who[0]}`;
-        writeFileSync(join(conf, `${net}.conflist`), JSON.stringify({
-          cniVersion: '1.0.0', name: net,
-          plugins: [
-            { type: 'bridge', bridge: br, isGateway: true,
-              ipam: { type: 'host-local', subnet: `10.202.${variant.octet[who]}.0/24`, dataDir: data } },
-            { type: 'tuning', capabilities: { mac: true }, dataDir: data, ...TUNING },
-          ],
-        }));
+        writeFileSync(
+          join(conf, `${net}.conflist`),
+          JSON.stringify({
+            cniVersion: '1.0.0',
+            name: net,
+            plugins: [
+              { type: 'bridge', bridge: br, isGateway: true, ipam: { type: 'host-local', subnet: `10.202.${variant.octet[who]}.0/24`, dataDir: data } },
+              { type: 'tuning', capabilities: { mac: true }, dataDir: data, ...TUNING },
+            ],
+          }),
+        );
         setup[who] = { conf, path, net, br };
       }
       const add: Record<Who, number[]> = { ours: [], ref: [] };
@@ -275,7 +324,11 @@ async function tuningChain(rows: Row[]): Promise<void> {
             const ns = `${prefix}-t${who[0]}${i}`;
             const nsPath = await netnsAdd(ns);
             const s = setup[who];
-            const e = (verb: string) => ({ bin: CNITOOL, args: [verb, s.net, nsPath], env: env(verb.toUpperCase(), { NETCONFPATH: s.conf, CNI_PATH: s.path, CAP_ARGS: JSON.stringify({ mac: '02:00:00:00:be:ef' }) }) });
+            const e = (verb: string) => ({
+              bin: CNITOOL,
+              args: [verb, s.net, nsPath],
+              env: env(verb.toUpperCase(), { NETCONFPATH: s.conf, CNI_PATH: s.path, CAP_ARGS: JSON.stringify({ mac: '02:00:00:00:be:ef' }) }),
+            });
             try {
               add[who].push(await runCnitool(e('add')));
               del[who].push(await runCnitool(e('del')));

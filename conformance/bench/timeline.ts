@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, netnsAdd, netnsDel, OURS, prefix } from './measure.ts';
 
-interface Proc { pid: number; cmd: string; start: number; end?: number }
+interface Proc {
+  pid: number;
+  cmd: string;
+  start: number;
+  end?: number;
+}
 
 /** Processes from `strace -f -ttt -e trace=execve,exit_group` output: first execve → exit. */
 export function parseStrace(text: string): Proc[] {
@@ -34,13 +39,23 @@ export async function timeline(): Promise<void> {
   const ns = `${prefix}-tl`;
   const path = await netnsAdd(ns);
   const conf = JSON.stringify({
-    cniVersion: '1.1.0', name: `${prefix}-tl`, type: 'bridge', bridge: `${prefix}tl`, isGateway: true, ipMasq: true,
+    cniVersion: '1.1.0',
+    name: `${prefix}-tl`,
+    type: 'bridge',
+    bridge: `${prefix}tl`,
+    isGateway: true,
+    ipMasq: true,
     ipam: { type: 'host-local', dataDir: join(dir, 'ipam'), ranges: [[{ subnet: '10.63.0.0/24' }]] },
   });
   const e = (cmd: string) => env(cmd, { CNI_CONTAINERID: `${prefix}-tl`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: OURS });
   try {
     const out = join(dir, 'trace');
-    const r = await execa('strace', ['-f', '--seccomp-bpf', '-ttt', '-q', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, `${OURS}/bridge`], { env: e('ADD'), extendEnv: false, input: conf, reject: false });
+    const r = await execa('strace', ['-f', '--seccomp-bpf', '-ttt', '-q', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, `${OURS}/bridge`], {
+      env: e('ADD'),
+      extendEnv: false,
+      input: conf,
+      reject: false,
+    });
     await execa(`${OURS}/bridge`, [], { env: e('DEL'), extendEnv: false, input: conf, reject: false });
     if (r.exitCode !== 0) throw new Error(`bridge ADD under strace failed: ${r.stdout}`);
     const procs = parseStrace(readFileSync(out, 'utf8'));
@@ -52,14 +67,20 @@ export async function timeline(): Promise<void> {
     for (const k of kids) {
       const gap = k.start - cursor;
       if (gap > 0) {
-        console.log(`  ${(cursor - main.start).toFixed(1).padStart(7)}  ${gap.toFixed(1).padStart(6)}  ${cursor === main.start ? 'start-up to the first command' : 'JavaScript'}`);
+        console.log(
+          `  ${(cursor - main.start).toFixed(1).padStart(7)}  ${gap.toFixed(1).padStart(6)}  ${cursor === main.start ? 'start-up to the first command' : 'JavaScript'}`,
+        );
         if (cursor !== main.start) js += gap;
       }
       console.log(`  ${(k.start - main.start).toFixed(1).padStart(7)}  ${((k.end ?? k.start) - k.start).toFixed(1).padStart(6)}  ${k.cmd}`);
       cursor = Math.max(cursor, k.end ?? k.start);
     }
-    console.log(`  ${(cursor - main.start).toFixed(1).padStart(7)}  ${((main.end ?? cursor) - cursor).toFixed(1).padStart(6)}  last command's exit to the process's exit`);
-    console.log(`  total ${((main.end ?? cursor) - main.start).toFixed(1)} ms; start-up ${((kids[0]?.start ?? cursor) - main.start).toFixed(1)} ms; JavaScript between commands ${js.toFixed(1)} ms; ${kids.length} commands`);
+    console.log(
+      `  ${(cursor - main.start).toFixed(1).padStart(7)}  ${((main.end ?? cursor) - cursor).toFixed(1).padStart(6)}  last command's exit to the process's exit`,
+    );
+    console.log(
+      `  total ${((main.end ?? cursor) - main.start).toFixed(1)} ms; start-up ${((kids[0]?.start ?? cursor) - main.start).toFixed(1)} ms; JavaScript between commands ${js.toFixed(1)} ms; ${kids.length} commands`,
+    );
   } finally {
     await execa('ip', ['link', 'del', `${prefix}tl`], { reject: false });
     await netnsDel(ns);

@@ -25,7 +25,12 @@ const CASES: Case[] = [
   { title: 'promiscMode', fam: 'v4', extra: { isGateway: true, promiscMode: true } },
   { title: 'macspoofchk', fam: 'v4', extra: { isGateway: true, macspoofchk: true } },
   { title: 'L2 only', fam: 'none' },
-  { title: 'cniVersion 0.3.1 IPv4 with MAC from runtimeConfig', fam: 'v4', extra: { isGateway: true, runtimeConfig: { mac: '02:12:34:56:78:9a' } }, version: '0.3.1' },
+  {
+    title: 'cniVersion 0.3.1 IPv4 with MAC from runtimeConfig',
+    fam: 'v4',
+    extra: { isGateway: true, runtimeConfig: { mac: '02:12:34:56:78:9a' } },
+    version: '0.3.1',
+  },
   { title: 'cniVersion 0.4.0 dual stack', fam: 'dual', extra: { isGateway: true }, version: '0.4.0' },
 ];
 
@@ -105,7 +110,7 @@ describe.skipIf(!haveOurBin('bridge'))('bridge vs reference', () => {
         const ns2 = await makeEnv(e.impl, n, undefined);
         const r = await call(e, 'ADD', c2, { netns: ns2.ns.path, cid: ns2.cid });
         const ports = (await links()).filter((l) => l.master === e.bridge).length;
-        const forced = await call(e, 'ADD', { ...c2, forceAddress: true }, { netns: (await makeEnv(e.impl, n)).ns.path, cid: ns2.cid + 'f' });
+        const forced = await call(e, 'ADD', { ...c2, forceAddress: true }, { netns: (await makeEnv(e.impl, n)).ns.path, cid: `${ns2.cid}f` });
         return { msg: String(r.json?.msg).replace(e.bridge, 'BR'), ports, forced: forced.code };
       }),
     );

@@ -1,8 +1,26 @@
 // bridge conformance helpers: run ours or the reference on its own netns/bridge/subnet, snapshot
 // the kernel and firewall state an ADD produces, and normalise away what is random or per-impl.
 import {
-  RUN_PREFIX, bridgeName, containerId, createNetns, ipJson, iptablesSave, mixedCniPath, netName, nftRuleset, nsExec,
-  onCleanup, refCniPath, run, runPlugin, binFor, ipamDataDir, sysctl, type Impl, type Netns, type PluginResult,
+  RUN_PREFIX,
+  bridgeName,
+  containerId,
+  createNetns,
+  ipJson,
+  iptablesSave,
+  mixedCniPath,
+  netName,
+  nftRuleset,
+  nsExec,
+  onCleanup,
+  refCniPath,
+  run,
+  runPlugin,
+  binFor,
+  ipamDataDir,
+  sysctl,
+  type Impl,
+  type Netns,
+  type PluginResult,
 } from '../lib/index.ts';
 
 export const IMPLS = ['ref', 'ours'] as const;
@@ -63,15 +81,24 @@ export function conf(e: Env, fam: Family, extra: Record<string, unknown> = {}, c
   };
 }
 
-export async function call(e: Env, command: string, stdin: object, over: Partial<{ netns: string; cid: string; ifname: string; args: string }> = {}): Promise<PluginResult> {
-  return runPlugin(binFor(e.impl, 'bridge'), {
-    command,
-    containerId: over.cid ?? e.cid,
-    netns: over.netns ?? e.ns.path,
-    ifname: over.ifname ?? e.ifname,
-    ...(over.args ? { args: over.args } : {}),
-    path: await cniPath(e.impl),
-  }, stdin);
+export async function call(
+  e: Env,
+  command: string,
+  stdin: object,
+  over: Partial<{ netns: string; cid: string; ifname: string; args: string }> = {},
+): Promise<PluginResult> {
+  return runPlugin(
+    binFor(e.impl, 'bridge'),
+    {
+      command,
+      containerId: over.cid ?? e.cid,
+      netns: over.netns ?? e.ns.path,
+      ifname: over.ifname ?? e.ifname,
+      ...(over.args ? { args: over.args } : {}),
+      path: await cniPath(e.impl),
+    },
+    stdin,
+  );
 }
 
 /** Replace everything random or implementation-specific with placeholders. */
@@ -98,7 +125,8 @@ export async function snapshot(e: Env): Promise<Record<string, unknown>> {
     ...(await ipJson<any[]>(['-4', 'route', 'show'], e.ns.name)),
     ...(await ipJson<any[]>(['-6', 'route', 'show'], e.ns.name)).filter((r) => !String(r.dst).startsWith('fe80')),
   ].map((r) => pick(r, ['dst', 'gateway', 'dev', 'metric', 'protocol', 'scope']));
-  const addrOf = (l: any) => (l?.addr_info ?? []).filter((a: any) => a.scope !== 'link').map((a: any) => pick(a, ['family', 'local', 'prefixlen', 'broadcast', 'scope']));
+  const addrOf = (l: any) =>
+    (l?.addr_info ?? []).filter((a: any) => a.scope !== 'link').map((a: any) => pick(a, ['family', 'local', 'prefixlen', 'broadcast', 'scope']));
   const sys = async (p: string, ns?: string) => sysctl(p, ns).catch(() => 'absent');
   const ifn = e.ifname;
   const port = ports[0];
@@ -144,7 +172,8 @@ export async function masqRules(e: Env): Promise<string[]> {
     const chains = new Set<string>();
     for (const l of text.split('\n')) if (l.includes(`"${e.net}\\"`) || l.includes(`\\"${e.net}\\"`)) chains.add(/ -j (CNI-\S+)/.exec(l)?.[1] ?? '');
     for (const l of text.split('\n')) {
-      if (l.includes(e.net) || [...chains].some((c) => c && (l.startsWith(`-A ${c} `) || l.startsWith(`:${c} `)))) out.push(`${v6 ? 'v6' : 'v4'} ${l.replace(/\[\d+:\d+\]/, '')}`);
+      if (l.includes(e.net) || [...chains].some((c) => c && (l.startsWith(`-A ${c} `) || l.startsWith(`:${c} `))))
+        out.push(`${v6 ? 'v6' : 'v4'} ${l.replace(/\[\d+:\d+\]/, '')}`);
     }
   }
   return out;
@@ -166,7 +195,7 @@ onCleanup(async () => {
   const chains: string[] = [];
   for (const o of rs.nftables) {
     const r = o.rule;
-    if (r && (String(r.comment ?? '').includes(RUN_PREFIX)) && !String(r.chain).includes(RUN_PREFIX)) {
+    if (r && String(r.comment ?? '').includes(RUN_PREFIX) && !String(r.chain).includes(RUN_PREFIX)) {
       lines.push(`delete rule ${r.family} ${r.table} ${r.chain} handle ${r.handle}`);
     }
     const c = o.chain;

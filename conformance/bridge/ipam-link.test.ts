@@ -13,8 +13,7 @@ async function addDel(cniPath: string, subnet: string) {
   const dataDir = await ipamDataDir();
   const br = bridgeName();
   trackLink(br);
-  const conf = { cniVersion: '1.0.0', name: netName(), type: 'bridge', bridge: br,
-    ipam: { type: 'host-local', subnet, dataDir } };
+  const conf = { cniVersion: '1.0.0', name: netName(), type: 'bridge', bridge: br, ipam: { type: 'host-local', subnet, dataDir } };
   const env = { containerId: containerId(), netns: ns.path, ifname: 'eth0', path: cniPath };
   const add = await runPlugin(ourBin('bridge'), { command: 'ADD', ...env }, conf);
   const leases = readdirSync(join(dataDir, conf.name)).filter((f) => /^\d/.test(f));

@@ -138,7 +138,9 @@ describe.skipIf(!haveOurBin('bridge'))('bridge (ours) beyond the reference', () 
     const prev = { ...c, prevResult: r.json };
     expect((await call(a, 'CHECK', prev)).code).toBe(0);
     await run('ip', ['-n', a.ns.name, 'route', 'del', 'default']);
-    expect((await call(a, 'CHECK', { ...c, prevResult: { ...r.json, routes: [{ dst: '0.0.0.0/0' }] } })).json.msg).toMatch(/^Expected Route \{Dst:0\.0\.0\.0\/0/);
+    expect((await call(a, 'CHECK', { ...c, prevResult: { ...r.json, routes: [{ dst: '0.0.0.0/0' }] } })).json.msg).toMatch(
+      /^Expected Route \{Dst:0\.0\.0\.0\/0/,
+    );
     await run('ip', ['-n', a.ns.name, 'addr', 'flush', 'dev', 'eth0']);
     expect((await call(a, 'CHECK', prev)).json.msg).toBe(`Failed to match addr ${r.json.ips[0].address} on interface eth0`);
     const wrongMac = structuredClone(r.json);
@@ -224,7 +226,8 @@ describe.skipIf(!haveOurBin('bridge'))('bridge (ours) beyond the reference', () 
     const ipamBin = haveOurBin('host-local') ? ourBin('host-local') : undefined;
     const a = await env();
     const path = await mixedCniPath({ bridge: 'ours', ...(ipamBin ? { 'host-local': ipamBin } : {}) });
-    const run1 = (e: Env, command: string, c: object) => runPlugin(binFor('ours', 'bridge'), { command, containerId: e.cid, netns: e.ns.path, ifname: 'eth0', path }, c);
+    const run1 = (e: Env, command: string, c: object) =>
+      runPlugin(binFor('ours', 'bridge'), { command, containerId: e.cid, netns: e.ns.path, ifname: 'eth0', path }, c);
     const c = conf(a, 'v4', { isGateway: true, ipMasq: true }, '1.1.0');
     const missing = await runPlugin(binFor('ours', 'bridge'), { command: 'STATUS', path: '/nonexistent' }, c);
     expect(missing.json.code).toBe(50);
@@ -234,10 +237,18 @@ describe.skipIf(!haveOurBin('bridge'))('bridge (ours) beyond the reference', () 
     const cn = conf(a, 'v4', { isGateway: true, ipMasq: true, ipMasqBackend: 'nftables' }, '1.1.0');
     expect((await run1(a, 'ADD', c)).code).toBe(0);
     expect((await run1(b, 'ADD', cn)).code).toBe(0);
-    const gc = await runPlugin(binFor('ours', 'bridge'), { command: 'GC', path }, { ...c, 'cni.dev/valid-attachments': [{ containerID: b.cid, ifname: 'eth0' }] });
+    const gc = await runPlugin(
+      binFor('ours', 'bridge'),
+      { command: 'GC', path },
+      { ...c, 'cni.dev/valid-attachments': [{ containerID: b.cid, ifname: 'eth0' }] },
+    );
     expect(gc.code, gc.stdout).toBe(0);
     expect(await masqRules(a)).toEqual([]);
-    const gcn = await runPlugin(binFor('ours', 'bridge'), { command: 'GC', path }, { ...cn, 'cni.dev/valid-attachments': [{ containerID: a.cid, ifname: 'eth0' }] });
+    const gcn = await runPlugin(
+      binFor('ours', 'bridge'),
+      { command: 'GC', path },
+      { ...cn, 'cni.dev/valid-attachments': [{ containerID: a.cid, ifname: 'eth0' }] },
+    );
     expect(gcn.code, gcn.stdout).toBe(0);
     expect(await nftRules(b)).toEqual([]);
   });
@@ -259,7 +270,9 @@ describe.skipIf(!haveOurBin('bridge'))('bridge (ours) beyond the reference', () 
       }
     }
     const s = { ref: { add: med(times.ref!.add), del: med(times.ref!.del) }, ours: { add: med(times.ours!.add), del: med(times.ours!.del) } };
-    console.log(`bridge+host-local ipMasq median ms: ADD ref ${s.ref.add.toFixed(1)} ours ${s.ours.add.toFixed(1)}; DEL ref ${s.ref.del.toFixed(1)} ours ${s.ours.del.toFixed(1)}`);
+    console.log(
+      `bridge+host-local ipMasq median ms: ADD ref ${s.ref.add.toFixed(1)} ours ${s.ours.add.toFixed(1)}; DEL ref ${s.ref.del.toFixed(1)} ours ${s.ours.del.toFixed(1)}`,
+    );
     expect(s.ours.add).toBeLessThan(s.ref.add * 4);
   });
 });

@@ -6,8 +6,30 @@ import cp from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
 
 const calls: string[] = [];
-const fsWrites = ['writeFileSync', 'writeFile', 'appendFileSync', 'mkdirSync', 'mkdir', 'rmSync', 'rm', 'unlinkSync', 'unlink', 'renameSync', 'rename',
-  'linkSync', 'link', 'symlinkSync', 'symlink', 'truncateSync', 'chmodSync', 'chownSync', 'rmdirSync', 'writeSync', 'fsyncSync', 'mkdtempSync'] as const;
+const fsWrites = [
+  'writeFileSync',
+  'writeFile',
+  'appendFileSync',
+  'mkdirSync',
+  'mkdir',
+  'rmSync',
+  'rm',
+  'unlinkSync',
+  'unlink',
+  'renameSync',
+  'rename',
+  'linkSync',
+  'link',
+  'symlinkSync',
+  'symlink',
+  'truncateSync',
+  'chmodSync',
+  'chownSync',
+  'rmdirSync',
+  'writeSync',
+  'fsyncSync',
+  'mkdtempSync',
+] as const;
 const f = fs as unknown as Record<string, (...a: unknown[]) => unknown>;
 for (const name of fsWrites) {
   const orig = f[name]!;
@@ -37,9 +59,12 @@ const envBefore = JSON.stringify(process.env);
 const { warmProtocol } = await import('../../shared/cni/warm.ts');
 const { warmRunner } = await import('../../shared/host/exec.ts');
 const warms = await Promise.all([
-  import('../../plugins/bridge/warm.ts'), import('../../plugins/loopback/warm.ts'),
-  import('../../plugins/portmap/warm.ts'), import('../../ipam/host-local/warm.ts'),
-  import('../../plugins/firewall/warm.ts'), import('../../plugins/tuning/warm.ts'),
+  import('../../plugins/bridge/warm.ts'),
+  import('../../plugins/loopback/warm.ts'),
+  import('../../plugins/portmap/warm.ts'),
+  import('../../ipam/host-local/warm.ts'),
+  import('../../plugins/firewall/warm.ts'),
+  import('../../plugins/tuning/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();

@@ -17,23 +17,34 @@ describe('warmed snapshot', () => {
     expect(calls.some((c) => c.startsWith('child_process.spawn /nonexistent/'))).toBe(true);
   });
 
-  it.skipIf(!haveOurBin('bridge'))('no state from warming reaches a call: random names and MACs differ per call, the environment is read at run time', async () => {
-    const seen = await Promise.all([0, 1, 2].map(async () => {
-      const ns = await createNetns();
-      const r = await runPlugin(ourBin('bridge'), { command: 'ADD', containerId: `warm${ns.name}`, netns: ns.path, ifname: 'eth0' },
-        { cniVersion: '1.1.0', name: `${ns.name}n`, type: 'bridge', bridge: `${ns.name.slice(0, 10)}b` });
-      expect(r.code, r.stdout).toBe(0);
-      const eth0 = (await ipJson<Array<{ address: string }>>(['link', 'show', 'eth0'], ns.name))[0]!;
-      await runPlugin(ourBin('bridge'), { command: 'DEL', containerId: `warm${ns.name}`, netns: ns.path, ifname: 'eth0' },
-        { cniVersion: '1.1.0', name: `${ns.name}n`, type: 'bridge', bridge: `${ns.name.slice(0, 10)}b` });
-      await run('ip', ['link', 'del', `${ns.name.slice(0, 10)}b`]);
-      return { veth: r.json.interfaces[1].name as string, mac: eth0.address, brMac: r.json.interfaces[0].mac as string };
-    }));
-    for (const k of ['veth', 'mac', 'brMac'] as const) expect(new Set(seen.map((s) => s[k])).size).toBe(3);
-    // The build ran with its own environment; a call reads its own (warming saw only a fake one).
-    const v = await runPlugin(ourBin('bridge'), { command: 'VERSION' }, {});
-    expect(v.json?.cniVersion).toBe('1.1.0');
-    const bogus = await runPlugin(ourBin('bridge'), { command: 'BOGUS' }, {});
-    expect(bogus.json?.msg).toBe('unknown CNI_COMMAND: BOGUS');
-  });
+  it.skipIf(!haveOurBin('bridge'))(
+    'no state from warming reaches a call: random names and MACs differ per call, the environment is read at run time',
+    async () => {
+      const seen = await Promise.all(
+        [0, 1, 2].map(async () => {
+          const ns = await createNetns();
+          const r = await runPlugin(
+            ourBin('bridge'),
+            { command: 'ADD', containerId: `warm${ns.name}`, netns: ns.path, ifname: 'eth0' },
+            { cniVersion: '1.1.0', name: `${ns.name}n`, type: 'bridge', bridge: `${ns.name.slice(0, 10)}b` },
+          );
+          expect(r.code, r.stdout).toBe(0);
+          const eth0 = (await ipJson<Array<{ address: string }>>(['link', 'show', 'eth0'], ns.name))[0]!;
+          await runPlugin(
+            ourBin('bridge'),
+            { command: 'DEL', containerId: `warm${ns.name}`, netns: ns.path, ifname: 'eth0' },
+            { cniVersion: '1.1.0', name: `${ns.name}n`, type: 'bridge', bridge: `${ns.name.slice(0, 10)}b` },
+          );
+          await run('ip', ['link', 'del', `${ns.name.slice(0, 10)}b`]);
+          return { veth: r.json.interfaces[1].name as string, mac: eth0.address, brMac: r.json.interfaces[0].mac as string };
+        }),
+      );
+      for (const k of ['veth', 'mac', 'brMac'] as const) expect(new Set(seen.map((s) => s[k])).size).toBe(3);
+      // The build ran with its own environment; a call reads its own (warming saw only a fake one).
+      const v = await runPlugin(ourBin('bridge'), { command: 'VERSION' }, {});
+      expect(v.json?.cniVersion).toBe('1.1.0');
+      const bogus = await runPlugin(ourBin('bridge'), { command: 'BOGUS' }, {});
+      expect(bogus.json?.msg).toBe('unknown CNI_COMMAND: BOGUS');
+    },
+  );
 });

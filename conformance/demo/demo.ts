@@ -38,10 +38,26 @@ async function sh(cmd: string, args: string[], opts: { input?: string; env?: Rec
 
 async function snapshot(): Promise<string> {
   const parts = await Promise.all([
-    execa('ip', ['-br', 'link']).then((r) => r.stdout.split('\n').map((l) => l.split(/\s+/)[0]).sort().join(' ')),
-    execa('iptables-save', ['-t', 'nat']).then((r) => r.stdout.split('\n').filter((l) => l.includes(NET) || l.includes(BRIDGE)).join('\n')),
+    execa('ip', ['-br', 'link']).then((r) =>
+      r.stdout
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0])
+        .sort()
+        .join(' '),
+    ),
+    execa('iptables-save', ['-t', 'nat']).then((r) =>
+      r.stdout
+        .split('\n')
+        .filter((l) => l.includes(NET) || l.includes(BRIDGE))
+        .join('\n'),
+    ),
     // The firewall plugin's rules: the containers' addresses and the bridges' isolation.
-    execa('iptables-save', ['-t', 'filter']).then((r) => r.stdout.split('\n').filter((l) => /10\.213\.0\.|10\.201\.213\./.test(l) || l.includes(BRIDGE) || l.includes(BRIDGE2)).join('\n')),
+    execa('iptables-save', ['-t', 'filter']).then((r) =>
+      r.stdout
+        .split('\n')
+        .filter((l) => /10\.213\.0\.|10\.201\.213\./.test(l) || l.includes(BRIDGE) || l.includes(BRIDGE2))
+        .join('\n'),
+    ),
   ]);
   return parts.join('\n');
 }
@@ -60,8 +76,14 @@ async function main(): Promise<void> {
       cniVersion: '1.0.0',
       name: NET,
       plugins: [
-        { type: 'bridge', bridge: BRIDGE, isGateway: true, ipMasq: true, hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: SUBNET }]], routes: [{ dst: '0.0.0.0/0' }], dataDir } },
+        {
+          type: 'bridge',
+          bridge: BRIDGE,
+          isGateway: true,
+          ipMasq: true,
+          hairpinMode: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: SUBNET }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+        },
         { type: 'portmap', capabilities: { portMappings: true }, snat: true },
         FIREWALL,
         { type: 'loopback' },
@@ -73,8 +95,13 @@ async function main(): Promise<void> {
       cniVersion: '1.0.0',
       name: NET2,
       plugins: [
-        { type: 'bridge', bridge: BRIDGE2, isGateway: true, ipMasq: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: SUBNET2 }]], routes: [{ dst: '0.0.0.0/0' }], dataDir } },
+        {
+          type: 'bridge',
+          bridge: BRIDGE2,
+          isGateway: true,
+          ipMasq: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: SUBNET2 }]], routes: [{ dst: '0.0.0.0/0' }], dataDir },
+        },
         FIREWALL,
         { type: 'loopback' },
       ],
@@ -97,8 +124,18 @@ async function main(): Promise<void> {
     show('ok');
 
     say(`Starting an HTTP server on port 8080 in ${NS[0]} (${ips[0]})`);
-    const server = execa('ip', ['netns', 'exec', NS[0]!, NODE, '-e',
-      `require('http').createServer((q,s)=>s.end('hello from ${NS[0]} to '+q.socket.remoteAddress+'\\n')).listen(8080,'0.0.0.0')`], { reject: false });
+    const server = execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        NS[0]!,
+        NODE,
+        '-e',
+        `require('http').createServer((q,s)=>s.end('hello from ${NS[0]} to '+q.socket.remoteAddress+'\\n')).listen(8080,'0.0.0.0')`,
+      ],
+      { reject: false },
+    );
     servers.push(server);
     await new Promise((r) => setTimeout(r, 400));
 
@@ -117,8 +154,18 @@ async function main(): Promise<void> {
 
     say('Masquerading and port-forwarding rules in place (iptables-save -t nat, this network only)');
     const nat = await execa('iptables-save', ['-t', 'nat']);
-    const chains = new Set(nat.stdout.split('\n').filter((l) => l.includes(NET)).flatMap((l) => l.match(/CNI-(DN-)?[0-9a-f]{21,24}/g) ?? []));
-    show(nat.stdout.split('\n').filter((l) => l.includes(NET) || [...chains].some((c) => l.startsWith(`-A ${c} `))).join('\n'));
+    const chains = new Set(
+      nat.stdout
+        .split('\n')
+        .filter((l) => l.includes(NET))
+        .flatMap((l) => l.match(/CNI-(DN-)?[0-9a-f]{21,24}/g) ?? []),
+    );
+    show(
+      nat.stdout
+        .split('\n')
+        .filter((l) => l.includes(NET) || [...chains].some((c) => l.startsWith(`-A ${c} `)))
+        .join('\n'),
+    );
 
     say(`Writing a second network "${NET2}": bridge ${BRIDGE2} + host-local ${SUBNET2} + firewall (same-bridge) + loopback`);
     show(JSON.stringify(conflist2, null, 2));
@@ -127,19 +174,30 @@ async function main(): Promise<void> {
     attached.push([NET2, NS2, '{}']);
     await sh(CNITOOL, ['add', NET2, `/var/run/netns/${NS2}`], { env: cnitoolEnv() });
     await sh('ip', ['-n', NS2, '-br', 'addr']);
-    const hostServer = execa(NODE, ['-e', `require('http').createServer((q,s)=>s.end('hello from the host at ${GW2}\\n')).listen(8081,'${GW2}')`], { reject: false });
+    const hostServer = execa(NODE, ['-e', `require('http').createServer((q,s)=>s.end('hello from the host at ${GW2}\\n')).listen(8081,'${GW2}')`], {
+      reject: false,
+    });
     servers.push(hostServer);
     await new Promise((r) => setTimeout(r, 400));
     say(`${NS2} -> ${NS[0]} across the networks: http://${ips[0]}:8080/ (must be blocked)`);
-    const blocked = await fetchIn(NS2, `http://${ips[0]}:8080/`, 2000).then(() => false, () => true);
+    const blocked = await fetchIn(NS2, `http://${ips[0]}:8080/`, 2000).then(
+      () => false,
+      () => true,
+    );
     show(blocked ? 'blocked: CNI-ISOLATION-STAGE-2 drops traffic from another bridge' : 'NOT BLOCKED');
     if (!blocked) throw new Error(`${NS2} reached ${NS[0]} across the networks`);
     say(`${NS2} -> its own gateway: http://${GW2}:8081/ (allowed)`);
     await fetchIn(NS2, `http://${GW2}:8081/`);
-    say('The firewall plugin\'s rules (iptables-save -t filter, the CNI chains)');
+    say("The firewall plugin's rules (iptables-save -t filter, the CNI chains)");
     const filter = await execa('iptables-save', ['-t', 'filter']);
-    const demoRule = (l: string) => l.includes(BRIDGE) || l.includes(BRIDGE2) || /10\.213\.0\.|10\.201\.213\./.test(l) || /-j (CNI-FORWARD|CNI-ISOLATION-STAGE-1|CNI-ADMIN|RETURN)$/.test(l);
-    show(filter.stdout.split('\n').filter((l) => /^-A (FORWARD|CNI-FORWARD|CNI-ISOLATION-STAGE-[12]) /.test(l) && demoRule(l)).join('\n'));
+    const demoRule = (l: string) =>
+      l.includes(BRIDGE) || l.includes(BRIDGE2) || /10\.213\.0\.|10\.201\.213\./.test(l) || /-j (CNI-FORWARD|CNI-ISOLATION-STAGE-1|CNI-ADMIN|RETURN)$/.test(l);
+    show(
+      filter.stdout
+        .split('\n')
+        .filter((l) => /^-A (FORWARD|CNI-FORWARD|CNI-ISOLATION-STAGE-[12]) /.test(l) && demoRule(l))
+        .join('\n'),
+    );
   } finally {
     for (const s of servers) s.kill();
     say('Detaching the containers: cnitool del');

@@ -9,7 +9,13 @@ import { existsSync } from 'node:fs';
 
 useCleanup({ scope: 'each' });
 
-interface Att { cid: string; ns: Netns; bridge: string; n: number; dual: boolean }
+interface Att {
+  cid: string;
+  ns: Netns;
+  bridge: string;
+  n: number;
+  dual: boolean;
+}
 
 /** A bridge plugin's result for address 10.201.<n>.2 (and fd01:201:<n>::2), in `version`. */
 function prevOf(a: Att, version: string) {
@@ -17,7 +23,11 @@ function prevOf(a: Att, version: string) {
   const ip = (address: string, gateway: string, fam: string) => ({ ...(v04 ? { version: fam } : {}), interface: 2, address, gateway });
   return {
     cniVersion: version,
-    interfaces: [{ name: a.bridge, mac: '02:00:00:00:00:01' }, { name: `veth${a.n}`, mac: '02:00:00:00:00:02' }, { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: a.ns.path }],
+    interfaces: [
+      { name: a.bridge, mac: '02:00:00:00:00:01' },
+      { name: `veth${a.n}`, mac: '02:00:00:00:00:02' },
+      { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: a.ns.path },
+    ],
     ips: [ip(`10.201.${a.n}.2/24`, `10.201.${a.n}.1`, '4'), ...(a.dual ? [ip(`fd01:201:${a.n}::2/64`, `fd01:201:${a.n}::1`, '6')] : [])],
     routes: [{ dst: '0.0.0.0/0', gw: `10.201.${a.n}.1` }],
     dns: { nameservers: ['10.201.0.53'] },
@@ -25,7 +35,12 @@ function prevOf(a: Att, version: string) {
 }
 
 const fwConf = (net: string, version: string, extra: Record<string, unknown> = {}, prev?: object) => ({
-  cniVersion: version, name: net, type: 'firewall', backend: 'iptables', ...extra, ...(prev ? { prevResult: prev } : {}),
+  cniVersion: version,
+  name: net,
+  type: 'firewall',
+  backend: 'iptables',
+  ...extra,
+  ...(prev ? { prevResult: prev } : {}),
 });
 
 function fw(impl: Impl, host: Host, command: string, a: Att, conf: object) {
@@ -47,7 +62,7 @@ const SCENARIO: Array<{ version: string; extra: Record<string, unknown>; dual: b
 ];
 
 describe('firewall iptables backend against the reference', () => {
-  it('same results and filter tables; CHECK passes on the other\'s rules; each DELs what the other ADDed', async () => {
+  it("same results and filter tables; CHECK passes on the other's rules; each DELs what the other ADDed", async () => {
     const hosts = { ours: await makeHost(), ref: await makeHost() };
     const atts = await Promise.all(SCENARIO.map((s, i) => att(i + 1, s.dual)));
     const nets = { ours: netName(), ref: netName() };
@@ -67,17 +82,25 @@ describe('firewall iptables backend against the reference', () => {
     expect(tOurs).toEqual(tRef);
     expect(ruleLines(tOurs.v4)).toContain('-A CNI-FORWARD -s 10.201.3.2/32 -j ACCEPT');
     expect(ruleLines(tOurs.v4)).toContain('-A CNI-FORWARD -m comment --comment "CNI firewall plugin admin overrides" -j CNI-OPS');
-    expect(ruleLines(tOurs.v6)).toContain('-A CNI-ISOLATION-STAGE-2 -o cgbr2 -m comment --comment "CNI firewall plugin rules (ingressPolicy: same-bridge)" -j DROP');
+    expect(ruleLines(tOurs.v6)).toContain(
+      '-A CNI-ISOLATION-STAGE-2 -o cgbr2 -m comment --comment "CNI firewall plugin rules (ingressPolicy: same-bridge)" -j DROP',
+    );
 
     // CHECK of the other implementation's rules.
-    for (const [impl, other] of [['ours', 'ref'], ['ref', 'ours']] as const) {
+    for (const [impl, other] of [
+      ['ours', 'ref'],
+      ['ref', 'ours'],
+    ] as const) {
       for (const [i, s] of SCENARIO.entries()) {
         const r = await fw(impl, hosts[other], 'CHECK', atts[i]!, fwConf(nets[other], s.version, s.extra, prevOf(atts[i]!, s.version)));
         expect(r.code, `${impl} CHECK of ${other}'s ${i}: ${r.stdout}`).toBe(0);
       }
     }
     // DEL across: the reference removes ours, ours removes the reference's.
-    for (const [impl, other] of [['ref', 'ours'], ['ours', 'ref']] as const) {
+    for (const [impl, other] of [
+      ['ref', 'ours'],
+      ['ours', 'ref'],
+    ] as const) {
       for (const [i, s] of SCENARIO.entries()) {
         const r = await fw(impl, hosts[other], 'DEL', atts[i]!, fwConf(nets[other], s.version, s.extra, prevOf(atts[i]!, s.version)));
         expect(r.code, `${impl} DEL of ${other}'s ${i}: ${r.stdout}`).toBe(0);
@@ -93,7 +116,7 @@ describe('firewall iptables backend against the reference', () => {
     expect(await tables(hosts.ours)).toEqual(aRef);
   });
 
-  it('DEL without prevResult and with the namespace gone removes exactly this container\'s rules; DEL is idempotent', async () => {
+  it("DEL without prevResult and with the namespace gone removes exactly this container's rules; DEL is idempotent", async () => {
     const host = await makeHost();
     const net = netName();
     trackState(net);
@@ -115,7 +138,7 @@ describe('firewall iptables backend against the reference', () => {
     expect(addrLines(await tables(host))).toEqual([]);
   });
 
-  it('CHECK names the missing rule in the reference\'s words; ADD twice adds nothing twice', async () => {
+  it("CHECK names the missing rule in the reference's words; ADD twice adds nothing twice", async () => {
     const host = await makeHost();
     const net = netName();
     trackState(net);
@@ -125,7 +148,19 @@ describe('firewall iptables backend against the reference', () => {
     const once = await tables(host);
     expect((await fw('ours', host, 'ADD', a, conf)).code).toBe(0);
     expect(await tables(host)).toEqual(once);
-    await nsExec(host.ns.name, 'iptables', ['-w', '-D', 'CNI-FORWARD', '-d', '10.201.1.2/32', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']);
+    await nsExec(host.ns.name, 'iptables', [
+      '-w',
+      '-D',
+      'CNI-FORWARD',
+      '-d',
+      '10.201.1.2/32',
+      '-m',
+      'conntrack',
+      '--ctstate',
+      'RELATED,ESTABLISHED',
+      '-j',
+      'ACCEPT',
+    ]);
     const [ours, ref] = [await fw('ours', host, 'CHECK', a, conf), await fw('ref', host, 'CHECK', a, conf)];
     expect(ours.code).toBe(1);
     expect(ours.json.msg).toBe('expected rule [-d 10.201.1.2/32 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT] not found');
@@ -148,12 +183,24 @@ describe('firewall iptables backend against the reference', () => {
     const [a, b, o] = [await att(1), await att(2), await att(3)];
     // d has b's address (a reused address, an earlier lease): the rules are the same rules.
     const d = { ...(await att(2)), cid: containerId() };
-    for (const [n, x] of [[net, a], [net, b], [other, o], [other, d]] as const) {
+    for (const [n, x] of [
+      [net, a],
+      [net, b],
+      [other, o],
+      [other, d],
+    ] as const) {
       expect((await fw('ours', host, 'ADD', x, fwConf(n, '1.1.0', {}, prevOf(x, '1.1.0')))).code).toBe(0);
     }
-    const gc = (valid?: Att[]) => inHost(host, FIREWALL.ours, { command: 'GC' }, {
-      ...fwConf(net, '1.1.0'), ...(valid ? { 'cni.dev/valid-attachments': valid.map((x) => ({ containerID: x.cid, ifname: 'eth0' })) } : {}),
-    });
+    const gc = (valid?: Att[]) =>
+      inHost(
+        host,
+        FIREWALL.ours,
+        { command: 'GC' },
+        {
+          ...fwConf(net, '1.1.0'),
+          ...(valid ? { 'cni.dev/valid-attachments': valid.map((x) => ({ containerID: x.cid, ifname: 'eth0' })) } : {}),
+        },
+      );
     expect((await gc()).code).toBe(0);
     expect(addrLines(await tables(host))).toHaveLength(12);
     const r = await gc([b]);
@@ -187,7 +234,13 @@ describe('firewall iptables backend against the reference', () => {
       expect(r.json?.code, r.stdout).toBe(7);
       expect(r.json.msg.replace(/^failed to load netconf: /, '')).toMatch(msg);
     }
-    const hostile = await fw('ours', host, 'ADD', a, fwConf(net, '1.0.0', { ingressPolicy: 'same-bridge' }, { ...prev, interfaces: [{ name: 'br0 -j ACCEPT' }] }));
+    const hostile = await fw(
+      'ours',
+      host,
+      'ADD',
+      a,
+      fwConf(net, '1.0.0', { ingressPolicy: 'same-bridge' }, { ...prev, interfaces: [{ name: 'br0 -j ACCEPT' }] }),
+    );
     expect(hostile.json?.code).toBe(6);
     expect(await tables(host)).toEqual(await tables(await makeHost()));
     expect(existsSync(`/var/lib/cni/firewall/${net}`)).toBe(false);
@@ -217,8 +270,16 @@ describe('firewall iptables backend against the reference', () => {
     const t = await tables(host);
     expect(addrLines(t)).toHaveLength(80);
     for (const rules of [t.v4, t.v6]) {
-      for (const once of ['-A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD', '-A CNI-FORWARD -m comment --comment "CNI firewall plugin admin overrides"', '-A CNI-ISOLATION-STAGE-1 -i cgbr0', '-A FORWARD -m comment --comment "CNI firewall plugin rules (ingressPolicy']) {
-        expect(rules.filter((l) => l.startsWith(once)), once).toHaveLength(1);
+      for (const once of [
+        '-A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD',
+        '-A CNI-FORWARD -m comment --comment "CNI firewall plugin admin overrides"',
+        '-A CNI-ISOLATION-STAGE-1 -i cgbr0',
+        '-A FORWARD -m comment --comment "CNI firewall plugin rules (ingressPolicy',
+      ]) {
+        expect(
+          rules.filter((l) => l.startsWith(once)),
+          once,
+        ).toHaveLength(1);
       }
     }
     const dels = await Promise.all(atts.map((x) => fw('ours', host, 'DEL', x, fwConf(net, '1.0.0', { ingressPolicy: 'same-bridge' }))));

@@ -4,8 +4,18 @@
 // host's filter table is never touched; everything inside goes with the namespace.
 import { execa } from 'execa';
 import {
-  createNetns, ifName, must, nextId, nsExec, onCleanup, refBin, runPlugin, trackPath,
-  type Netns, type PluginInvocation, type PluginResult,
+  createNetns,
+  ifName,
+  must,
+  nextId,
+  nsExec,
+  onCleanup,
+  refBin,
+  runPlugin,
+  trackPath,
+  type Netns,
+  type PluginInvocation,
+  type PluginResult,
 } from '../lib/index.ts';
 import { ourBin } from '../lib/plugin.ts';
 
@@ -26,8 +36,10 @@ export async function makeHost(opts: { peer?: boolean; policy?: 'DROP' | 'ACCEPT
   const ns = await createNetns(`h${nextId()}`);
   await ip(ns.name, 'link', 'set', 'lo', 'up');
   for (const [cmd, ...args] of [
-    ['sysctl', '-qw', 'net.ipv4.ip_forward=1'], ['sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1'],
-    ['iptables', '-w', '-P', 'FORWARD', opts.policy ?? 'DROP'], ['ip6tables', '-w', '-P', 'FORWARD', opts.policy ?? 'DROP'],
+    ['sysctl', '-qw', 'net.ipv4.ip_forward=1'],
+    ['sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1'],
+    ['iptables', '-w', '-P', 'FORWARD', opts.policy ?? 'DROP'],
+    ['ip6tables', '-w', '-P', 'FORWARD', opts.policy ?? 'DROP'],
   ] as string[][]) {
     await must('ip', ['netns', 'exec', ns.name, cmd!, ...args]);
   }
@@ -56,7 +68,10 @@ export function inHost(host: Host, bin: string, inv: PluginInvocation, conf: obj
 export async function filterRules(host: Host, v6 = false): Promise<string[]> {
   const r = await nsExec(host.ns.name, v6 ? 'ip6tables-save' : 'iptables-save', ['-t', 'filter']);
   if (r.code !== 0) throw new Error(r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
 }
 export const ruleLines = (lines: string[]) => lines.filter((l) => l.startsWith('-A '));
 
@@ -71,7 +86,10 @@ export function trackState(net: string): string {
 export async function listen(ns: string, port: number, bind?: string): Promise<void> {
   const spec = `TCP-LISTEN:${port},fork,reuseaddr${bind ? `,bind=${bind}` : ''}`;
   const p = execa('ip', ['netns', 'exec', ns, 'socat', spec, 'PIPE'], { reject: false, stdio: 'ignore' });
-  onCleanup(() => { p.kill('SIGKILL'); return p.catch(() => undefined); });
+  onCleanup(() => {
+    p.kill('SIGKILL');
+    return p.catch(() => undefined);
+  });
   for (let i = 0; i < 60; i++) {
     if ((await nsExec(ns, 'ss', ['-Hltn', `sport = :${port}`])).stdout.trim()) return;
     await new Promise((r) => setTimeout(r, 50));

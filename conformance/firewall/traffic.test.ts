@@ -12,7 +12,13 @@ useCleanup({ scope: 'each' });
 const IMPLS = { ours: OUR_BIN_DIR, ref: REF_BIN_DIR } as const;
 const [PEER_PORT, GW_PORT, CTR_PORT] = [7001, 7002, 7003];
 
-interface Net { name: string; bridge: string; subnet: string; gw: string; confDir: string }
+interface Net {
+  name: string;
+  bridge: string;
+  subnet: string;
+  gw: string;
+  confDir: string;
+}
 
 async function network(n: number, firewall: Record<string, unknown> | undefined): Promise<Net> {
   const net: Net = { name: netName(), bridge: ifName(`b${n}`), subnet: `10.201.${n}.0/24`, gw: `10.201.${n}.1`, confDir: await makeConfDir() };
@@ -21,8 +27,14 @@ async function network(n: number, firewall: Record<string, unknown> | undefined)
     cniVersion: '1.0.0',
     name: net.name,
     plugins: [
-      { type: 'bridge', bridge: net.bridge, isGateway: true, ipMasq: true, hairpinMode: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: net.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: await ipamDataDir() } },
+      {
+        type: 'bridge',
+        bridge: net.bridge,
+        isGateway: true,
+        ipMasq: true,
+        hairpinMode: true,
+        ipam: { type: 'host-local', ranges: [[{ subnet: net.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: await ipamDataDir() },
+      },
       { type: 'portmap', capabilities: { portMappings: true } },
       ...(firewall ? [{ type: 'firewall', ...firewall }] : []),
     ],
@@ -30,12 +42,17 @@ async function network(n: number, firewall: Record<string, unknown> | undefined)
   return net;
 }
 
-interface Ctr { ns: Netns; ip: string }
+interface Ctr {
+  ns: Netns;
+  ip: string;
+}
 
 async function attach(host: Host, impl: keyof typeof IMPLS, net: Net, hostPort?: number): Promise<Ctr> {
   const ns = await createNetns();
   const r = await cnitool('add', net.name, ns.path, {
-    confDir: net.confDir, cniPath: IMPLS[impl], inNetns: host.ns.name,
+    confDir: net.confDir,
+    cniPath: IMPLS[impl],
+    inNetns: host.ns.name,
     ...(hostPort ? { capArgs: { portMappings: [{ hostPort, containerPort: CTR_PORT, protocol: 'tcp' }] } } : {}),
   });
   if (r.code !== 0) throw new Error(`cnitool add ${net.name}: ${r.stderr}`);
@@ -89,7 +106,12 @@ describe.each(Object.keys(IMPLS) as Array<keyof typeof IMPLS>)('firewall traffic
     expect(await no(b2, B.gw, 17003), 'b2 → published port of a1').toBe(false);
     const stage1 = (await filterRules(host)).filter((l) => l.startsWith('-A CNI-ISOLATION-STAGE-1 -i'));
     expect(stage1.map((l) => l.split(' ')[3])).toEqual([B.bridge, A.bridge]);
-    for (const [n, c] of [[A, a1], [A, a2], [B, b1], [B, b2]] as const) {
+    for (const [n, c] of [
+      [A, a1],
+      [A, a2],
+      [B, b1],
+      [B, b2],
+    ] as const) {
       const r = await cnitool('del', n.name, c.ns.path, { confDir: n.confDir, cniPath: IMPLS[impl], inNetns: host.ns.name });
       expect(r.code, r.stderr).toBe(0);
     }

@@ -1,7 +1,18 @@
 // Our host-local as the IPAM of the reference bridge, driven by cnitool, against the reference pair.
 import { describe, expect, it } from 'vitest';
 import {
-  addrs, bridgeName, cnitool, createNetns, haveCnitool, haveOurBin, ipamDataDir, makeConfDir, mixedCniPath, netName, trackLink, writeConflist,
+  addrs,
+  bridgeName,
+  cnitool,
+  createNetns,
+  haveCnitool,
+  haveOurBin,
+  ipamDataDir,
+  makeConfDir,
+  mixedCniPath,
+  netName,
+  trackLink,
+  writeConflist,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { leaseFiles } from './helpers.ts';
@@ -20,10 +31,14 @@ describe.skipIf(!haveOurBin('host-local') || !haveCnitool())('host-local behind 
       await writeConflist(confDir, {
         cniVersion: '1.0.0',
         name,
-        plugins: [{
-          type: 'bridge', bridge: br, isGateway: true,
-          ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.87.0.0/24' }], [{ subnet: 'fd00:87::/64' }]], routes: [{ dst: '0.0.0.0/0' }] },
-        }],
+        plugins: [
+          {
+            type: 'bridge',
+            bridge: br,
+            isGateway: true,
+            ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.87.0.0/24' }], [{ subnet: 'fd00:87::/64' }]], routes: [{ dst: '0.0.0.0/0' }] },
+          },
+        ],
       });
       const cniPath = await mixedCniPath({ bridge: 'ref', 'host-local': impl });
       const ns = await createNetns();

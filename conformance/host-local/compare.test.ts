@@ -35,10 +35,16 @@ describe.skipIf(!haveOurBin('host-local'))('host-local vs reference', () => {
   it('/29 sequence: round robin, DEL, wrap, exhaustion; identical files', async () => {
     const c = (n: number) => containerId(`s${n}`);
     const steps: Step[] = [
-      { command: 'ADD', id: c(1) }, { command: 'ADD', id: c(2) }, { command: 'ADD', id: c(3) },
+      { command: 'ADD', id: c(1) },
+      { command: 'ADD', id: c(2) },
+      { command: 'ADD', id: c(3) },
       { command: 'DEL', id: c(2) },
-      { command: 'ADD', id: c(4) }, { command: 'ADD', id: c(5) }, { command: 'ADD', id: c(6) }, { command: 'ADD', id: c(7) },
-      { command: 'CHECK', id: c(6) }, { command: 'CHECK', id: c(2) },
+      { command: 'ADD', id: c(4) },
+      { command: 'ADD', id: c(5) },
+      { command: 'ADD', id: c(6) },
+      { command: 'ADD', id: c(7) },
+      { command: 'CHECK', id: c(6) },
+      { command: 'CHECK', id: c(2) },
     ];
     const r = await both({ subnet: '10.98.0.0/29' }, steps);
     expect(r.ours).toEqual(r.ref);
@@ -51,14 +57,14 @@ describe.skipIf(!haveOurBin('host-local'))('host-local vs reference', () => {
   it.each(['0.2.0', '0.3.1', '0.4.0', '1.0.0'])('dual stack + 2-subnet set + routes + resolvConf, cniVersion %s', async (v) => {
     const dir = await makeTempDir('resolv');
     const resolvConf = join(dir, 'resolv.conf');
-    await writeFile(resolvConf, 'nameserver 192.0.2.53\nnameserver 2001:db8::53\ndomain example.com\nsearch a.example b.example\nsearch c.example\noptions ndots:5 timeout:1\n');
+    await writeFile(
+      resolvConf,
+      'nameserver 192.0.2.53\nnameserver 2001:db8::53\ndomain example.com\nsearch a.example b.example\nsearch c.example\noptions ndots:5 timeout:1\n',
+    );
     const ipam = {
       resolvConf,
       routes: [{ dst: '0.0.0.0/0' }, { dst: '192.0.2.0/24', gw: '10.98.3.254' }, { dst: '::/0' }],
-      ranges: [
-        [{ subnet: '10.98.3.0/24', rangeStart: '10.98.3.250' }, { subnet: '10.98.4.0/30' }],
-        [{ subnet: 'fd00:98::/120', gateway: 'fd00:98::ff' }],
-      ],
+      ranges: [[{ subnet: '10.98.3.0/24', rangeStart: '10.98.3.250' }, { subnet: '10.98.4.0/30' }], [{ subnet: 'fd00:98::/120', gateway: 'fd00:98::ff' }]],
     };
     const steps: Step[] = [
       ...[1, 2, 3, 4, 5, 6, 7].map((n) => ({ command: 'ADD' as const, id: containerId(`d${n}`), conf: { cniVersion: v } })),
@@ -99,13 +105,16 @@ describe.skipIf(!haveOurBin('host-local'))('host-local vs reference', () => {
     };
     const steps: Step[] = [
       { command: 'DEL', id: containerId('nobody') },
-      { command: 'ADD', id }, { command: 'ADD', id, ifname: 'eth1' },
+      { command: 'ADD', id },
+      { command: 'ADD', id, ifname: 'eth1' },
       { command: 'DEL', id, ifname: 'eth1' },
-      { command: 'CHECK', id }, { command: 'CHECK', id, ifname: 'eth1' },
+      { command: 'CHECK', id },
+      { command: 'CHECK', id, ifname: 'eth1' },
       { command: 'CHECK', id: containerId('old') },
       { command: 'DEL', id: containerId('old') },
       { command: 'CHECK', id: containerId('old') },
-      { command: 'DEL', id }, { command: 'DEL', id },
+      { command: 'DEL', id },
+      { command: 'DEL', id },
     ];
     const name = netName();
     const res: Record<string, unknown> = {};

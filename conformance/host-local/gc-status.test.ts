@@ -16,7 +16,11 @@ describe.skipIf(!haveOurBin('host-local'))('host-local GC', () => {
     const name = netName();
     const conf = netconf(name, dataDir, { ranges: [[{ subnet: '10.94.0.0/24' }], [{ subnet: 'fd00:94::/64' }]] }, v11);
     const [a, b] = [containerId('ga'), containerId('gb')];
-    for (const [id, ifname] of [[a, 'eth0'], [b, 'eth0'], [b, 'eth1']] as const) {
+    for (const [id, ifname] of [
+      [a, 'eth0'],
+      [b, 'eth0'],
+      [b, 'eth1'],
+    ] as const) {
       expect((await hostLocal({ impl: 'ours', command: 'ADD', id, ifname }, conf)).code).toBe(0);
     }
     // A legacy id-only lease of a stale container and a crashed writer's temp file.
@@ -26,7 +30,11 @@ describe.skipIf(!haveOurBin('host-local'))('host-local GC', () => {
     expect(gc.code, gc.stdout).toBe(0);
     expect(gc.stdout).toBe('');
     const files = await leaseFiles(dataDir, name);
-    expect(Object.entries(files).filter(([f]) => !f.startsWith('last_reserved')).map(([, c]) => c)).toEqual([`${b}\r\neth0`, `${b}\r\neth0`]);
+    expect(
+      Object.entries(files)
+        .filter(([f]) => !f.startsWith('last_reserved'))
+        .map(([, c]) => c),
+    ).toEqual([`${b}\r\neth0`, `${b}\r\neth0`]);
     expect((await hostLocal({ impl: 'ours', command: 'CHECK', id: b }, conf)).code).toBe(0);
     expect((await hostLocal({ impl: 'ours', command: 'CHECK', id: a }, conf)).code).toBe(1);
   });

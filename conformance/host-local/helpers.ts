@@ -19,13 +19,17 @@ export interface HlCall {
 /** Run host-local (ours or the reference) with conf on stdin. */
 export function hostLocal(call: HlCall, conf: object): Promise<PluginResult> {
   const attach = call.command === 'GC' || call.command === 'STATUS' ? {} : { containerId: call.id ?? 'c1', ifname: call.ifname ?? 'eth0' };
-  return runPlugin(binFor(call.impl, 'host-local'), {
-    command: call.command,
-    ...attach,
-    netns: call.command === 'ADD' || call.command === 'CHECK' ? (call.netns ?? '/var/run/netns/none') : undefined,
-    ...(call.args !== undefined ? { args: call.args } : {}),
-    path: '/usr/lib/cni',
-  }, conf);
+  return runPlugin(
+    binFor(call.impl, 'host-local'),
+    {
+      command: call.command,
+      ...attach,
+      netns: call.command === 'ADD' || call.command === 'CHECK' ? (call.netns ?? '/var/run/netns/none') : undefined,
+      ...(call.args !== undefined ? { args: call.args } : {}),
+      path: '/usr/lib/cni',
+    },
+    conf,
+  );
 }
 
 /** An IPAM-only netconf for `name`, leases under dataDir. */
@@ -60,7 +64,12 @@ export interface Timing {
  * wall time per call). For the benchmark: `timeAddDel('/path/to/host-local', dataDir, 20)`.
  */
 export async function timeAddDel(bin: string, dataDir: string, iterations: number, name = 'bench-hl'): Promise<Timing> {
-  const conf = { cniVersion: CNI_VERSION, name, type: 'bridge', ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.250.0.0/16' }], [{ subnet: 'fd00:250::/64' }]] } };
+  const conf = {
+    cniVersion: CNI_VERSION,
+    name,
+    type: 'bridge',
+    ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.250.0.0/16' }], [{ subnet: 'fd00:250::/64' }]] },
+  };
   const t: Timing = { addMs: [], delMs: [] };
   for (let i = 0; i < iterations; i++) {
     for (const command of ['ADD', 'DEL'] as const) {

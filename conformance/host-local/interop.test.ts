@@ -47,19 +47,24 @@ describe.skipIf(!haveOurBin('host-local'))('host-local interoperability with the
     const pool = async <T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>) => {
       let next = 0;
       const failures: unknown[] = [];
-      await Promise.all(Array.from({ length: n }, async () => {
-        while (next < items.length) {
-          const i = next++;
-          await fn(items[i]!, i).catch((e) => failures.push(e));
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: n }, async () => {
+          while (next < items.length) {
+            const i = next++;
+            await fn(items[i]!, i).catch((e) => failures.push(e));
+          }
+        }),
+      );
       if (failures.length) throw failures[0];
     };
     const got = new Map<string, string[]>();
     await pool(ids, 16, async (id, i) => {
       const r = await hostLocal({ impl: i % 2 ? 'ours' : 'ref', command: 'ADD', id }, conf);
       expect(r.code, r.stdout).toBe(0);
-      got.set(id, r.json.ips.map((x: { address: string }) => x.address.split('/')[0]));
+      got.set(
+        id,
+        r.json.ips.map((x: { address: string }) => x.address.split('/')[0]),
+      );
     });
     const v4 = [...got.values()].map((a) => a[0]!);
     const v6 = [...got.values()].map((a) => a[1]!);
@@ -67,7 +72,11 @@ describe.skipIf(!haveOurBin('host-local'))('host-local interoperability with the
     expect(new Set(v6).size).toBe(COUNT);
     const files = await leaseFiles(dataDir, name);
     // Exactly the leases handed out, each holding its owner; no temp files left behind.
-    expect(Object.keys(files).filter((f) => !f.startsWith('last_reserved_ip.')).sort()).toEqual([...v4, ...v6].sort());
+    expect(
+      Object.keys(files)
+        .filter((f) => !f.startsWith('last_reserved_ip.'))
+        .sort(),
+    ).toEqual([...v4, ...v6].sort());
     for (const [id, [a4, a6]] of got) {
       expect(files[a4!]).toBe(`${id}\r\neth0`);
       expect(files[a6!]).toBe(`${id}\r\neth0`);

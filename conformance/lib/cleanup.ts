@@ -5,15 +5,15 @@
 // and anything else on the host are left alone. Every step swallows
 // "already gone" and records other failures instead of throwing, because
 // cleanup runs in afterEach/afterAll after tests that may have failed halfway.
-import { readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { run } from "./exec.ts";
-import { iptablesSaveAll, links, nftObjectsMatching, nftTables, parseIptablesSave, ruleChainAndTarget, type IpLink } from "./kernel.ts";
-import { withSharedHost } from "./lock.ts";
-import { RUN_PREFIX } from "./names.ts";
-import { delLink, deleteHostPeers, listNetns } from "./netns.ts";
-import { CNI_NETWORKS_DIR, CNI_RESULTS_DIR, registry, tmpPrefix, type Registry } from "./registry.ts";
+import { readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from './exec.ts';
+import { iptablesSaveAll, links, nftObjectsMatching, nftTables, parseIptablesSave, ruleChainAndTarget, type IpLink } from './kernel.ts';
+import { withSharedHost } from './lock.ts';
+import { RUN_PREFIX } from './names.ts';
+import { delLink, deleteHostPeers, listNetns } from './netns.ts';
+import { CNI_NETWORKS_DIR, CNI_RESULTS_DIR, registry, tmpPrefix, type Registry } from './registry.ts';
 
 // Per-container chains named by hashing (network, container) — e.g. bridge's
 // ipMasq `CNI-<hex>` and portmap's `CNI-DN-<hex>`. Only these (and chains
@@ -31,7 +31,7 @@ function matchers(prefix: string) {
 }
 
 async function cleanIptables(v6: boolean, mentions: (s: string) => boolean, errors: string[]): Promise<void> {
-  const restore = v6 ? "ip6tables-restore" : "iptables-restore";
+  const restore = v6 ? 'ip6tables-restore' : 'iptables-restore';
   for (const t of parseIptablesSave(await iptablesSaveAll(v6))) {
     const doomed = new Set([...t.chains.keys()].filter((c) => mentions(c)));
     // Fixpoint: per-container chains reached from our rules or our chains.
@@ -50,20 +50,20 @@ async function cleanIptables(v6: boolean, mentions: (s: string) => boolean, erro
     for (const rule of t.rules) {
       const { chain, target } = ruleChainAndTarget(rule);
       if (doomed.has(chain)) continue; // goes with -F below
-      if (mentions(rule) || (target !== undefined && doomed.has(target))) ops.push("-D" + rule.slice(2));
+      if (mentions(rule) || (target !== undefined && doomed.has(target))) ops.push(`-D${rule.slice(2)}`);
     }
     for (const c of doomed) ops.push(`-F ${c}`);
     for (const c of doomed) ops.push(`-X ${c}`);
     if (ops.length === 0) continue;
     // iptables-restore re-parses the quoting iptables-save produced, so
     // saved rule text can be replayed as "-D" without a tokenizer of our own.
-    const script = (lines: string[]) => `*${t.table}\n${lines.join("\n")}\nCOMMIT\n`;
-    const batch = await run(restore, ["-w", "--noflush"], { input: script(ops) });
+    const script = (lines: string[]) => `*${t.table}\n${lines.join('\n')}\nCOMMIT\n`;
+    const batch = await run(restore, ['-w', '--noflush'], { input: script(ops) });
     if (batch.code === 0) continue;
     // Something raced us (e.g. a plugin DEL removed a rule): apply one by one.
     for (const op of ops) {
-      const r = await run(restore, ["-w", "--noflush"], { input: script([op]) });
-      if (r.code !== 0 && !op.startsWith("-D")) errors.push(`${restore} ${t.table} '${op}': ${r.stderr.trim()}`);
+      const r = await run(restore, ['-w', '--noflush'], { input: script([op]) });
+      if (r.code !== 0 && !op.startsWith('-D')) errors.push(`${restore} ${t.table} '${op}': ${r.stderr.trim()}`);
     }
   }
 }
@@ -117,22 +117,22 @@ export async function cleanupPrefix(prefix: string, reg: Registry): Promise<Clea
   };
 
   const hooks = reg.hooks.splice(0).reverse();
-  for (const h of hooks) await step("cleanup hook", async () => h());
+  for (const h of hooks) await step('cleanup hook', async () => h());
 
-  await step("netns", async () => {
+  await step('netns', async () => {
     const names = new Set(reg.netns);
     for (const n of await listNetns()) if (owns(n.name)) names.add(n.name);
     await deleteHostPeers([...names]);
     for (const n of names) {
-      const r = await run("ip", ["netns", "del", n]);
+      const r = await run('ip', ['netns', 'del', n]);
       if (r.code !== 0 && !/No such file|not found/i.test(r.stderr)) errors.push(`ip netns del ${n}: ${r.stderr.trim()}`);
     }
     reg.netns.clear();
   });
 
-  await step("links", async () => {
+  await step('links', async () => {
     for (const key of reg.links) {
-      const [ns, ifname] = key.split("\0") as [string, string];
+      const [ns, ifname] = key.split('\0') as [string, string];
       const err = await delLink(ifname, ns || undefined);
       // A link inside a deleted netns is gone with it.
       if (err && !/Cannot open network namespace|No such file/i.test(err)) errors.push(err);
@@ -144,8 +144,8 @@ export async function cleanupPrefix(prefix: string, reg: Registry): Promise<Clea
     // Ports first, then non-bridges, then bridges (so nothing is re-parented mid-way).
     const order = [
       ...enslaved,
-      ...all.filter((l) => ours(l) && l.linkinfo?.info_kind !== "bridge"),
-      ...all.filter((l) => ours(l) && l.linkinfo?.info_kind === "bridge"),
+      ...all.filter((l) => ours(l) && l.linkinfo?.info_kind !== 'bridge'),
+      ...all.filter((l) => ours(l) && l.linkinfo?.info_kind === 'bridge'),
     ];
     for (const l of order) {
       const err = await delLink(l.ifname);
@@ -153,10 +153,10 @@ export async function cleanupPrefix(prefix: string, reg: Registry): Promise<Clea
     }
   });
 
-  await step("iptables", () => cleanIptables(false, mentions, errors));
-  await step("ip6tables", () => cleanIptables(true, mentions, errors));
+  await step('iptables', () => cleanIptables(false, mentions, errors));
+  await step('ip6tables', () => cleanIptables(true, mentions, errors));
 
-  await step("nft", async () => {
+  await step('nft', async () => {
     const wanted = new Set<string>();
     for (const t of await nftTables()) if (mentions(t.name)) wanted.add(`${t.family} ${t.name}`);
     // Our rules and chains inside shared tables (masquerade, macspoofchk): rules first, they jump.
@@ -167,17 +167,17 @@ export async function cleanupPrefix(prefix: string, reg: Registry): Promise<Clea
       ...chains.filter((c) => !inOurs(c.family, c.table)).map((c) => `delete chain ${c.family} ${c.table} ${c.name}`),
     ];
     if (script.length) {
-      const r = await run("nft", ["-f", "-"], { input: script.join("\n") + "\n" });
+      const r = await run('nft', ['-f', '-'], { input: `${script.join('\n')}\n` });
       if (r.code !== 0) errors.push(`nft delete of shared-table objects: ${r.stderr.trim()}`);
     }
     for (const key of wanted) {
-      const [family, name] = key.split(" ") as [string, string];
-      const r = await run("nft", ["delete", "table", family, name]);
+      const [family, name] = key.split(' ') as [string, string];
+      const r = await run('nft', ['delete', 'table', family, name]);
       if (r.code !== 0 && !/No such file|does not exist/i.test(r.stderr)) errors.push(`nft delete table ${key}: ${r.stderr.trim()}`);
     }
   });
 
-  await step("files", async () => {
+  await step('files', async () => {
     const nets = [...reg.networks];
     // cnitool/libcni cache: /var/lib/cni/results/<net>-<containerID>-<ifname>
     await rmEntries(CNI_RESULTS_DIR, (e) => owns(e) || nets.some((n) => e.startsWith(`${n}-`)), errors);
@@ -213,7 +213,7 @@ export async function leftovers(prefix: string = RUN_PREFIX): Promise<string[]> 
   }
   for (const v6 of [false, true]) {
     for (const t of parseIptablesSave(await iptablesSaveAll(v6))) {
-      const tag = `${v6 ? "ip6tables" : "iptables"} ${t.table}`;
+      const tag = `${v6 ? 'ip6tables' : 'iptables'} ${t.table}`;
       for (const c of t.chains.keys()) if (mentions(c)) found.push(`${tag} chain ${c}`);
       for (const r of t.rules) if (mentions(r)) found.push(`${tag} rule ${r}`);
     }
@@ -223,9 +223,9 @@ export async function leftovers(prefix: string = RUN_PREFIX): Promise<string[]> 
   for (const r of shared.rules) found.push(`nft rule ${r.family} ${r.table} ${r.chain}: ${r.comment}`);
   for (const c of shared.chains) found.push(`nft chain ${c.family} ${c.table} ${c.name}`);
   for (const [dir, label] of [
-    [CNI_RESULTS_DIR, "cni cache"],
-    [CNI_NETWORKS_DIR, "host-local dir"],
-    [tmpdir(), "temp"],
+    [CNI_RESULTS_DIR, 'cni cache'],
+    [CNI_NETWORKS_DIR, 'host-local dir'],
+    [tmpdir(), 'temp'],
   ] as const) {
     let entries: string[] = [];
     try {
@@ -237,7 +237,13 @@ export async function leftovers(prefix: string = RUN_PREFIX): Promise<string[]> 
   }
   if (prefix === RUN_PREFIX) {
     for (const p of registry.paths) {
-      if (await stat(p).then(() => true, () => false)) found.push(`path ${p}`);
+      if (
+        await stat(p).then(
+          () => true,
+          () => false,
+        )
+      )
+        found.push(`path ${p}`);
     }
   }
   return found;

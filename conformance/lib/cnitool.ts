@@ -2,22 +2,22 @@
 // "runtime": it loads a conflist by network name from NETCONFPATH, chains the
 // plugins, injects prevResult / runtimeConfig, and keeps libcni's result cache.
 
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
-import { run } from "./exec.ts";
-import { withSharedHost } from "./lock.ts";
-import { CNI_RESULTS_DIR, makeTempDir, trackNetwork } from "./registry.ts";
-import { OUR_BIN_DIR, REPO_ROOT, applyEnv, baseEnv, formatCniArgs, type PluginResult } from "./plugin.ts";
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { run } from './exec.ts';
+import { withSharedHost } from './lock.ts';
+import { CNI_RESULTS_DIR, makeTempDir, trackNetwork } from './registry.ts';
+import { OUR_BIN_DIR, REPO_ROOT, applyEnv, baseEnv, formatCniArgs, type PluginResult } from './plugin.ts';
 
-export const CNITOOL = join(REPO_ROOT, ".tools", "bin", "cnitool");
+export const CNITOOL = join(REPO_ROOT, '.tools', 'bin', 'cnitool');
 
 export function haveCnitool(): boolean {
   return existsSync(CNITOOL);
 }
 
-export type CnitoolVerb = "add" | "check" | "del";
+export type CnitoolVerb = 'add' | 'check' | 'del';
 
 export interface CnitoolOptions {
   /** NETCONFPATH: dir whose *.conflist files cnitool scans (one dir per test!). */
@@ -41,12 +41,7 @@ export interface CnitoolOptions {
  * stdout is the final result re-serialised by libcni (Go types, so unknown
  * fields are dropped and key order is libcni's), parsed into `json`.
  */
-export async function cnitool(
-  verb: CnitoolVerb,
-  netName: string,
-  netnsPath: string,
-  opts: CnitoolOptions,
-): Promise<PluginResult> {
+export async function cnitool(verb: CnitoolVerb, netName: string, netnsPath: string, opts: CnitoolOptions): Promise<PluginResult> {
   // libcni passes cnitool's whole environment on to every plugin, so the
   // same scrubbed base env as direct invocations keeps them comparable.
   const env = baseEnv();
@@ -61,7 +56,7 @@ export async function cnitool(
   // libcni runs plugins with no timeout; ours keeps a hung plugin from eating the test.
   const r = await withSharedHost(() =>
     opts.inNetns
-      ? run("ip", ["netns", "exec", opts.inNetns, CNITOOL, verb, netName, netnsPath], { env, extendEnv: false, timeoutMs: opts.timeoutMs ?? 45_000 })
+      ? run('ip', ['netns', 'exec', opts.inNetns, CNITOOL, verb, netName, netnsPath], { env, extendEnv: false, timeoutMs: opts.timeoutMs ?? 45_000 })
       : run(CNITOOL, [verb, netName, netnsPath], { env, extendEnv: false, timeoutMs: opts.timeoutMs ?? 45_000 }),
   );
   let json: any;
@@ -86,8 +81,8 @@ export async function cnitool(
  * unparsable — hence one confDir per test (see makeConfDir).
  */
 export async function writeConflist(dir: string, conflist: { name: string; [k: string]: unknown } | string): Promise<string> {
-  const obj = typeof conflist === "string" ? (JSON.parse(conflist) as { name: string }) : conflist;
-  const text = typeof conflist === "string" ? conflist : JSON.stringify(conflist, null, 2);
+  const obj = typeof conflist === 'string' ? (JSON.parse(conflist) as { name: string }) : conflist;
+  const text = typeof conflist === 'string' ? conflist : JSON.stringify(conflist, null, 2);
   trackNetwork(obj.name);
   const file = join(dir, `${obj.name}.conflist`);
   await writeFile(file, text);
@@ -96,7 +91,7 @@ export async function writeConflist(dir: string, conflist: { name: string; [k: s
 
 /** A fresh NETCONFPATH dir, removed by cleanup(). */
 export function makeConfDir(): Promise<string> {
-  return makeTempDir("netconf");
+  return makeTempDir('netconf');
 }
 
 /** Container ID cnitool derives: "cnitool-" + hex(sha512(abs netns path)[0:10]). */
@@ -104,10 +99,10 @@ export function cnitoolContainerId(netnsPath: string): string {
   // cnitool uses filepath.Abs (no symlink resolution): /var/run/netns/x and
   // /run/netns/x give different IDs.
   const abs = isAbsolute(netnsPath) ? resolve(netnsPath) : resolve(process.cwd(), netnsPath);
-  return "cnitool-" + createHash("sha512").update(abs).digest().subarray(0, 10).toString("hex");
+  return `cnitool-${createHash('sha512').update(abs).digest().subarray(0, 10).toString('hex')}`;
 }
 
 /** libcni's cache file for this (network, netns, ifname). */
-export function cnitoolCachePath(netName: string, netnsPath: string, ifname = "eth0"): string {
+export function cnitoolCachePath(netName: string, netnsPath: string, ifname = 'eth0'): string {
   return join(CNI_RESULTS_DIR, `${netName}-${cnitoolContainerId(netnsPath)}-${ifname}`);
 }

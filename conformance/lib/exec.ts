@@ -1,7 +1,7 @@
 // Thin execa wrapper shared by the harness: argument arrays only (never a
 // shell), never rejects, always returns exit code + both output streams.
 
-import { execa } from "execa";
+import { execa } from 'execa';
 
 export interface ExecResult {
   /** Exit code; -1 when the process could not be spawned or was killed by a signal. */
@@ -26,7 +26,7 @@ export interface ExecOptions {
 export async function run(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const r = await execa(file, [...args], {
     reject: false,
-    input: opts.input ?? "",
+    input: opts.input ?? '',
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,
     timeout: opts.timeoutMs ?? 30_000,
@@ -34,14 +34,14 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
     forceKillAfterDelay: 2_000,
     cwd: opts.cwd,
     stripFinalNewline: false,
-    encoding: "utf8",
+    encoding: 'utf8',
     shell: false,
   });
   const spawnFailed = r.exitCode === undefined && r.signal === undefined && r.failed;
   return {
     code: r.exitCode ?? -1,
-    stdout: typeof r.stdout === "string" ? r.stdout : "",
-    stderr: typeof r.stderr === "string" ? r.stderr : "",
+    stdout: typeof r.stdout === 'string' ? r.stdout : '',
+    stderr: typeof r.stderr === 'string' ? r.stderr : '',
     signal: r.signal,
     timedOut: r.timedOut,
     spawnError: spawnFailed ? r.message : undefined,
@@ -53,8 +53,7 @@ export async function must(file: string, args: readonly string[], opts: ExecOpti
   const r = await run(file, args, opts);
   if (r.code !== 0) {
     throw new Error(
-      `command failed (${r.spawnError ?? (r.signal ? `signal ${r.signal}` : `exit ${r.code}`)}): ` +
-        `${[file, ...args].join(" ")}\n${r.stderr.trim()}`,
+      `command failed (${r.spawnError ?? (r.signal ? `signal ${r.signal}` : `exit ${r.code}`)}): ` + `${[file, ...args].join(' ')}\n${r.stderr.trim()}`,
     );
   }
   return r.stdout;

@@ -12,7 +12,10 @@ const TEST_OBJECT = /^(c[g-z][0-9a-z]{4}|veth)/;
 
 export function captureHostLinks(): HostLinks {
   const list = JSON.parse(execFileSync('ip', ['-j', 'addr', 'show'], { encoding: 'utf8' })) as Array<{
-    ifname: string; flags?: string[]; operstate?: string; addr_info?: Array<{ family: string; local: string; prefixlen: number; scope?: string }>;
+    ifname: string;
+    flags?: string[];
+    operstate?: string;
+    addr_info?: Array<{ family: string; local: string; prefixlen: number; scope?: string }>;
   }>;
   const out: HostLinks = {};
   for (const l of list) {
@@ -21,7 +24,10 @@ export function captureHostLinks(): HostLinks {
       flags: (l.flags ?? []).filter((f) => f === 'UP').join(','),
       operstate: l.operstate ?? '',
       // Link-local addresses follow carrier asynchronously: never test state.
-      addrs: (l.addr_info ?? []).filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`).sort(),
+      addrs: (l.addr_info ?? [])
+        .filter((a) => a.scope !== 'link')
+        .map((a) => `${a.local}/${a.prefixlen}`)
+        .sort(),
     };
   }
   return out;

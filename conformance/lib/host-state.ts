@@ -3,10 +3,10 @@
 // as before". Take both snapshots inside exclusiveHost() (lock.ts) so other
 // test files' plugin runs cannot show up in the diff.
 
-import { createHash } from "node:crypto";
-import { lstat, readFile, readdir, readlink } from "node:fs/promises";
-import { join } from "node:path";
-import { iptablesSaveAll, ipJson, nftRuleset, sysctl, type NetnsRef } from "./kernel.ts";
+import { createHash } from 'node:crypto';
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { iptablesSaveAll, ipJson, nftRuleset, sysctl, type NetnsRef } from './kernel.ts';
 
 export interface HostSnapshot {
   /** ifname → normalised link (no stats/counters) */
@@ -40,15 +40,21 @@ function normLink(l: Record<string, any>): Record<string, unknown> {
   // ifindex/link_index change when a link is recreated but are not "state";
   // operstate flaps with carrier; stats are counters.
   const { ifindex, link_index, stats, stats64, operstate, ...rest } = l;
-  void ifindex; void link_index; void stats; void stats64; void operstate;
+  void ifindex;
+  void link_index;
+  void stats;
+  void stats64;
+  void operstate;
   return sortKeys(rest) as Record<string, unknown>;
 }
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === "object") {
+  if (v && typeof v === 'object') {
     return Object.fromEntries(
-      Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
     );
   }
   return v;
@@ -58,13 +64,13 @@ function normIptables(text: string): string[] {
   // Prefix every line with its table: the same rule text in nat and filter
   // must not cancel out in the multiset diff.
   const out: string[] = [];
-  let table = "";
-  for (const raw of text.split("\n")) {
-    if (raw.trim() === "" || raw.startsWith("#")) continue;
-    if (raw.startsWith("*")) table = raw.slice(1).trim();
+  let table = '';
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '' || raw.startsWith('#')) continue;
+    if (raw.startsWith('*')) table = raw.slice(1).trim();
     // ":CHAIN POLICY [pkts:bytes]" → ":CHAIN POLICY"; rules carry "[p:b]" only with -c.
-    const line = raw.replace(/\s*\[\d+:\d+\]/g, "").trimEnd();
-    out.push(raw.startsWith("*") ? line : `${table}: ${line}`);
+    const line = raw.replace(/\s*\[\d+:\d+\]/g, '').trimEnd();
+    out.push(raw.startsWith('*') ? line : `${table}: ${line}`);
   }
   return out;
 }
@@ -72,12 +78,15 @@ function normIptables(text: string): string[] {
 function normNft(rs: { nftables: Array<Record<string, any>> }): string[] {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === "object") {
+    if (v && typeof v === 'object') {
       const o: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-        if (k === "handle") continue; // renumbered on re-creation
-        if (k === "counter" && val && typeof val === "object") { o[k] = {}; continue; }
-        if (k === "packets" || k === "bytes") continue;
+        if (k === 'handle') continue; // renumbered on re-creation
+        if (k === 'counter' && val && typeof val === 'object') {
+          o[k] = {};
+          continue;
+        }
+        if (k === 'packets' || k === 'bytes') continue;
         o[k] = strip(val);
       }
       return sortKeys(o);
@@ -88,24 +97,22 @@ function normNft(rs: { nftables: Array<Record<string, any>> }): string[] {
 }
 
 async function walk(path: string, out: Record<string, string>): Promise<void> {
-  let st;
+  let st: Awaited<ReturnType<typeof lstat>>;
   try {
     st = await lstat(path);
   } catch {
     return;
   }
   if (st.isSymbolicLink()) {
-    out[path] = `-> ${await readlink(path).catch(() => "?")}`;
+    out[path] = `-> ${await readlink(path).catch(() => '?')}`;
   } else if (st.isDirectory()) {
-    out[path] = "<dir>";
+    out[path] = '<dir>';
     const entries = await readdir(path).catch(() => [] as string[]);
     for (const e of entries.sort()) await walk(join(path, e), out);
   } else if (st.isFile()) {
     const buf = await readFile(path).catch(() => Buffer.alloc(0));
-    const text = buf.toString("utf8");
-    out[path] = buf.length <= MAX_TEXT && !text.includes("\0")
-      ? text
-      : `sha256:${createHash("sha256").update(buf).digest("hex")}`;
+    const text = buf.toString('utf8');
+    out[path] = buf.length <= MAX_TEXT && !text.includes('\0') ? text : `sha256:${createHash('sha256').update(buf).digest('hex')}`;
   } else {
     out[path] = `<special ${st.mode.toString(8)}>`;
   }
@@ -113,11 +120,11 @@ async function walk(path: string, out: Record<string, string>): Promise<void> {
 
 export async function snapshotHost(opts: SnapshotOptions = {}): Promise<HostSnapshot> {
   const ns = opts.netns;
-  const linkList = await ipJson<Array<Record<string, any>>>(["link", "show"], ns);
-  const addrList = await ipJson<Array<{ ifname: string; addr_info?: Array<Record<string, any>> }>>(["addr", "show"], ns);
+  const linkList = await ipJson<Array<Record<string, any>>>(['link', 'show'], ns);
+  const addrList = await ipJson<Array<{ ifname: string; addr_info?: Array<Record<string, any>> }>>(['addr', 'show'], ns);
   const routeList: string[] = [];
-  for (const fam of ["-4", "-6"]) {
-    for (const r of await ipJson<Array<Record<string, any>>>([fam, "route", "show", "table", "all"], ns)) {
+  for (const fam of ['-4', '-6']) {
+    for (const r of await ipJson<Array<Record<string, any>>>([fam, 'route', 'show', 'table', 'all'], ns)) {
       const { expires, ...rest } = r; // RA-learnt routes count down
       void expires;
       routeList.push(`${fam} ${JSON.stringify(sortKeys(rest))}`);
@@ -131,12 +138,7 @@ export async function snapshotHost(opts: SnapshotOptions = {}): Promise<HostSnap
   return {
     links: Object.fromEntries(linkList.map((l) => [l.ifname as string, normLink(l)])),
     addrs: Object.fromEntries(
-      addrList.map((l) => [
-        l.ifname,
-        (l.addr_info ?? [])
-          .map((a) => `${a.family} ${a.local}/${a.prefixlen} ${a.scope ?? ""}`.trim())
-          .sort(),
-      ]),
+      addrList.map((l) => [l.ifname, (l.addr_info ?? []).map((a) => `${a.family} ${a.local}/${a.prefixlen} ${a.scope ?? ''}`.trim()).sort()]),
     ),
     routes: routeList.sort(),
     iptables: normIptables(await iptablesSaveAll(false, ns)),
@@ -167,17 +169,17 @@ export interface DiffOptions {
   keepLazyScaffolding?: boolean;
 }
 
-const XT_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
-const XT_FAMILIES = new Set(["ip", "ip6"]);
-const BUILTIN_CHAINS = new Set(["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"]);
+const XT_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+const XT_FAMILIES = new Set(['ip', 'ip6']);
+const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
 function isLazyScaffolding(section: keyof HostSnapshot, entry: string): boolean {
-  if (section === "iptables" || section === "ip6tables") {
-    if (entry.startsWith("*") || entry.endsWith(": COMMIT")) return true;
+  if (section === 'iptables' || section === 'ip6tables') {
+    if (entry.startsWith('*') || entry.endsWith(': COMMIT')) return true;
     const m = /^\S+: :(\S+) (\S+)$/.exec(entry);
-    return !!m && BUILTIN_CHAINS.has(m[1]!) && m[2] === "ACCEPT";
+    return !!m && BUILTIN_CHAINS.has(m[1]!) && m[2] === 'ACCEPT';
   }
-  if (section === "nft") {
+  if (section === 'nft') {
     let o: Record<string, any>;
     try {
       o = JSON.parse(entry);
@@ -187,13 +189,13 @@ function isLazyScaffolding(section: keyof HostSnapshot, entry: string): boolean 
     if (o.table) return XT_FAMILIES.has(o.table.family) && XT_TABLES.has(o.table.name);
     if (o.chain) {
       const c = o.chain;
-      return XT_FAMILIES.has(c.family) && XT_TABLES.has(c.table) && BUILTIN_CHAINS.has(c.name) && c.hook !== undefined && c.policy === "accept";
+      return XT_FAMILIES.has(c.family) && XT_TABLES.has(c.table) && BUILTIN_CHAINS.has(c.name) && c.hook !== undefined && c.policy === 'accept';
     }
   }
   return false;
 }
 
-function diffLists(section: keyof HostSnapshot, a: string[], b: string[], out: string[], ign: DiffOptions["ignore"]): void {
+function diffLists(section: keyof HostSnapshot, a: string[], b: string[], out: string[], ign: DiffOptions['ignore']): void {
   // Multiset difference: order changes inside a table are reported too, via
   // the iptables sections being compared as sequences below.
   const count = new Map<string, number>();
@@ -201,7 +203,7 @@ function diffLists(section: keyof HostSnapshot, a: string[], b: string[], out: s
   for (const x of b) count.set(x, (count.get(x) ?? 0) - 1);
   for (const [x, n] of count) {
     if (n === 0 || ign?.(section, x)) continue;
-    out.push(`${section}: ${n > 0 ? "-" : "+"} ${x}${Math.abs(n) > 1 ? ` (x${Math.abs(n)})` : ""}`);
+    out.push(`${section}: ${n > 0 ? '-' : '+'} ${x}${Math.abs(n) > 1 ? ` (x${Math.abs(n)})` : ''}`);
   }
 }
 
@@ -215,11 +217,9 @@ export function diffHostState(before: HostSnapshot, after: HostSnapshot, options
   const opts: DiffOptions = {
     ...options,
     ignore: (sec, entry) =>
-      (!options.keepLazyScaffolding && isLazyScaffolding(sec, entry)) ||
-      (userIgnore?.(sec, entry) ?? false) ||
-      (only !== undefined && !only(sec, entry)),
+      (!options.keepLazyScaffolding && isLazyScaffolding(sec, entry)) || (userIgnore?.(sec, entry) ?? false) || (only !== undefined && !only(sec, entry)),
   };
-  const ignLink = (n: string) => (userIgnoreLink?.(n) ?? false) || (only !== undefined && !only("links", n));
+  const ignLink = (n: string) => (userIgnoreLink?.(n) ?? false) || (only !== undefined && !only('links', n));
   const out: string[] = [];
   const names = new Set([...Object.keys(before.links), ...Object.keys(after.links)]);
   for (const n of [...names].sort()) {
@@ -231,24 +231,30 @@ export function diffHostState(before: HostSnapshot, after: HostSnapshot, options
     else if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`links: ~ ${n} ${JSON.stringify(a)} => ${JSON.stringify(b)}`);
     const aa = before.addrs[n] ?? [];
     const ba = after.addrs[n] ?? [];
-    if (JSON.stringify(aa) !== JSON.stringify(ba)) out.push(`addrs: ~ ${n} [${aa.join(", ")}] => [${ba.join(", ")}]`);
+    if (JSON.stringify(aa) !== JSON.stringify(ba)) out.push(`addrs: ~ ${n} [${aa.join(', ')}] => [${ba.join(', ')}]`);
   }
   const routeIgnored = (r: string) => {
     const m = /"dev":"([^"]+)"/.exec(r);
     return m ? ignLink(m[1]!) : false;
   };
-  diffLists("routes", before.routes.filter((r) => !routeIgnored(r)), after.routes.filter((r) => !routeIgnored(r)), out, opts.ignore);
-  for (const sec of ["iptables", "ip6tables"] as const) {
+  diffLists(
+    'routes',
+    before.routes.filter((r) => !routeIgnored(r)),
+    after.routes.filter((r) => !routeIgnored(r)),
+    out,
+    opts.ignore,
+  );
+  for (const sec of ['iptables', 'ip6tables'] as const) {
     const a = before[sec].filter((l) => !opts.ignore?.(sec, l));
     const b = after[sec].filter((l) => !opts.ignore?.(sec, l));
     diffLists(sec, a, b, out, undefined);
     // Same rules in a different order is still a different firewall.
-    if (out.every((l) => !l.startsWith(`${sec}:`)) && a.join("\n") !== b.join("\n")) out.push(`${sec}: rule order changed`);
+    if (out.every((l) => !l.startsWith(`${sec}:`)) && a.join('\n') !== b.join('\n')) out.push(`${sec}: rule order changed`);
   }
-  diffLists("nft", before.nft, after.nft, out, opts.ignore);
+  diffLists('nft', before.nft, after.nft, out, opts.ignore);
   const files = new Set([...Object.keys(before.files), ...Object.keys(after.files)]);
   for (const f of [...files].sort()) {
-    if (opts.ignore?.("files", f)) continue;
+    if (opts.ignore?.('files', f)) continue;
     const a = before.files[f];
     const b = after.files[f];
     if (a === b) continue;

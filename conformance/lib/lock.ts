@@ -8,34 +8,36 @@
 // as long as we keep its stdin open (cat only starts once the lock is held,
 // so its echo tells us we own it). Re-entrant within one process.
 
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { execa, type ResultPromise } from "execa";
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
 
-export const HOST_LOCK_FILE = "/run/lock/cni-ts-host.lock";
+export const HOST_LOCK_FILE = '/run/lock/cni-ts-host.lock';
 
 let exclusiveDepth = 0;
 let sharedDepth = 0;
 let sharedHolder: Promise<() => Promise<void>> | undefined;
 
-async function acquire(mode: "shared" | "exclusive"): Promise<() => Promise<void>> {
+async function acquire(mode: 'shared' | 'exclusive'): Promise<() => Promise<void>> {
   mkdirSync(dirname(HOST_LOCK_FILE), { recursive: true }); // flock creates the file, not the dir
-  const child: ResultPromise = execa(
-    "flock",
-    [mode === "shared" ? "--shared" : "--exclusive", "--timeout", "120", HOST_LOCK_FILE, "cat"],
-    { reject: false, stdin: "pipe", stdout: "pipe", stderr: "pipe", buffer: false },
-  );
+  const child: ResultPromise = execa('flock', [mode === 'shared' ? '--shared' : '--exclusive', '--timeout', '120', HOST_LOCK_FILE, 'cat'], {
+    reject: false,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+  });
   await new Promise<void>((resolve, reject) => {
     let locked = false;
-    child.stdout!.once("data", () => {
+    child.stdout!.once('data', () => {
       locked = true;
       resolve();
     });
     // The child only ends before echoing if flock failed (timeout, bad path).
     void child.then((r) => {
-      if (!locked) reject(new Error(`flock ${mode} ${HOST_LOCK_FILE} failed (exit ${r.exitCode}): ${String(r.stderr ?? "")}`));
+      if (!locked) reject(new Error(`flock ${mode} ${HOST_LOCK_FILE} failed (exit ${r.exitCode}): ${String(r.stderr ?? '')}`));
     });
-    child.stdin!.write("x\n");
+    child.stdin!.write('x\n');
   });
   return async () => {
     child.stdin!.end();
@@ -46,9 +48,9 @@ async function acquire(mode: "shared" | "exclusive"): Promise<() => Promise<void
 /** Run fn while holding the host lock shared (no-op if this process already holds it). */
 export async function withSharedHost<T>(fn: () => Promise<T>): Promise<T> {
   // CNI_TS_NO_HOST_LOCK=1: skip the extra flock process (e.g. for timing runs).
-  if (exclusiveDepth > 0 || process.env.CNI_TS_NO_HOST_LOCK === "1") return fn();
+  if (exclusiveDepth > 0 || process.env.CNI_TS_NO_HOST_LOCK === '1') return fn();
   // One holder process per worker, reference-counted: cheap under concurrency.
-  if (sharedDepth++ === 0) sharedHolder = acquire("shared");
+  if (sharedDepth++ === 0) sharedHolder = acquire('shared');
   const holder = sharedHolder!;
   try {
     await holder;
@@ -68,8 +70,8 @@ export async function withSharedHost<T>(fn: () => Promise<T>): Promise<T> {
  */
 export async function exclusiveHost<T>(fn: () => Promise<T>): Promise<T> {
   if (exclusiveDepth > 0) return fn();
-  if (sharedDepth > 0) throw new Error("exclusiveHost() called while this process holds the shared host lock");
-  const release = await acquire("exclusive");
+  if (sharedDepth > 0) throw new Error('exclusiveHost() called while this process holds the shared host lock');
+  const release = await acquire('exclusive');
   exclusiveDepth++;
   try {
     return await fn();

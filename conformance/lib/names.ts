@@ -5,18 +5,18 @@
 // while other test files run in parallel in other workers. Under vitest's
 // forks pool each test file is its own module graph, hence its own prefix.
 
-import { randomInt } from "node:crypto";
+import { randomInt } from 'node:crypto';
 
-const BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz";
+const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 // Letters that are not hex digits: putting one in the prefix guarantees it can
 // never occur inside a hash-derived name such as iptables chain "CNI-3fa9…".
-const NON_HEX = "ghijklmnopqrstuvwxyz";
+const NON_HEX = 'ghijklmnopqrstuvwxyz';
 
 /** Linux IFNAMSIZ is 16 including the NUL terminator. */
 export const IFNAME_MAX = 15;
 
 function makePrefix(): string {
-  let s = "c" + NON_HEX[randomInt(NON_HEX.length)];
+  let s = `c${NON_HEX[randomInt(NON_HEX.length)]}`;
   for (let i = 0; i < 4; i++) s += BASE36[randomInt(BASE36.length)];
   return s;
 }

@@ -1,9 +1,9 @@
 // Test network namespaces: created under the run's prefix and registered for cleanup; deleted
 // together with the host ends of their veths.
-import { run } from "./exec.ts";
-import { ipJson, links } from "./kernel.ts";
-import { netnsName } from "./names.ts";
-import { NETNS_DIR, registry, trackNetns } from "./registry.ts";
+import { run } from './exec.ts';
+import { ipJson, links } from './kernel.ts';
+import { netnsName } from './names.ts';
+import { NETNS_DIR, registry, trackNetns } from './registry.ts';
 
 export interface Netns {
   name: string;
@@ -15,7 +15,7 @@ export interface Netns {
 export async function createNetns(suffix?: string): Promise<Netns> {
   const name = netnsName(suffix);
   trackNetns(name);
-  const r = await run("ip", ["netns", "add", name]);
+  const r = await run('ip', ['netns', 'add', name]);
   if (r.code !== 0) throw new Error(`ip netns add ${name} failed: ${r.stderr.trim()}`);
   return { name, path: `${NETNS_DIR}/${name}` };
 }
@@ -26,9 +26,9 @@ export async function createNetns(suffix?: string): Promise<Netns> {
  * veth lingers for a while after `ip netns del` returns.
  */
 export async function deleteNetns(ns: Netns | string): Promise<void> {
-  const name = typeof ns === "string" ? ns.replace(/^.*\//, "") : ns.name;
+  const name = typeof ns === 'string' ? ns.replace(/^.*\//, '') : ns.name;
   await deleteHostPeers([name]).catch(() => undefined);
-  const r = await run("ip", ["netns", "del", name]);
+  const r = await run('ip', ['netns', 'del', name]);
   if (r.code !== 0 && !/No such file|not found|Invalid argument/i.test(r.stderr)) {
     throw new Error(`ip netns del ${name} failed: ${r.stderr.trim()}`);
   }
@@ -37,16 +37,14 @@ export async function deleteNetns(ns: Netns | string): Promise<void> {
 
 export async function listNetns(): Promise<Array<{ name: string; id?: number }>> {
   try {
-    return await ipJson<Array<{ name: string; id?: number }>>(["netns", "list"]);
+    return await ipJson<Array<{ name: string; id?: number }>>(['netns', 'list']);
   } catch {
     return [];
   }
 }
 
 export async function deleteHostPeers(nsNames: string[]): Promise<void> {
-  const ids = new Set(
-    (await listNetns()).filter((n) => nsNames.includes(n.name) && n.id !== undefined).map((n) => n.id!),
-  );
+  const ids = new Set((await listNetns()).filter((n) => nsNames.includes(n.name) && n.id !== undefined).map((n) => n.id!));
   if (ids.size === 0) return;
   for (const l of await links()) {
     if (l.link_netnsid !== undefined && ids.has(l.link_netnsid)) await delLink(l.ifname);
@@ -54,8 +52,8 @@ export async function deleteHostPeers(nsNames: string[]): Promise<void> {
 }
 
 export async function delLink(ifname: string, netns?: string): Promise<string | undefined> {
-  const args = netns ? ["-n", netns, "link", "del", ifname] : ["link", "del", ifname];
-  const r = await run("ip", args);
+  const args = netns ? ['-n', netns, 'link', 'del', ifname] : ['link', 'del', ifname];
+  const r = await run('ip', args);
   if (r.code === 0 || /Cannot find device|does not exist|No such|Invalid argument/i.test(r.stderr)) return undefined;
-  return `ip ${args.join(" ")}: ${r.stderr.trim()}`;
+  return `ip ${args.join(' ')}: ${r.stderr.trim()}`;
 }

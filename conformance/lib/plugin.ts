@@ -2,20 +2,20 @@
 // vars + config on stdin. The child never inherits CNI_* (or cnitool's)
 // variables from the test process, so every invocation is fully explicit.
 
-import { existsSync } from "node:fs";
-import { symlink } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { run } from "./exec.ts";
-import { withSharedHost } from "./lock.ts";
-import { makeTempDir } from "./registry.ts";
+import { existsSync } from 'node:fs';
+import { symlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './exec.ts';
+import { withSharedHost } from './lock.ts';
+import { makeTempDir } from './registry.ts';
 
 /** Repository root (conformance/lib/ → ../..). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where `npm run build` puts our plugin executables. */
-export const OUR_BIN_DIR = join(REPO_ROOT, "dist", "bin");
+export const OUR_BIN_DIR = join(REPO_ROOT, 'dist', 'bin');
 /** Debian's containernetworking-plugins (Go reference implementation, 1.1.1). */
-export const REF_BIN_DIR = "/usr/lib/cni";
+export const REF_BIN_DIR = '/usr/lib/cni';
 
 export function ourBin(name: string): string {
   return join(OUR_BIN_DIR, name);
@@ -27,7 +27,7 @@ export function haveOurBin(name: string): boolean {
   return existsSync(ourBin(name));
 }
 
-export type CniCommand = "ADD" | "DEL" | "CHECK" | "VERSION" | "GC" | "STATUS";
+export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
 
 export interface PluginInvocation {
   /** CNI_COMMAND. A string allows testing bogus commands. */
@@ -65,12 +65,16 @@ export function baseEnv(): Record<string, string> {
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !STRIPPED_ENV.test(k)) env[k] = v;
   }
-  env.PATH ??= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   return env;
 }
 
 export function formatCniArgs(args: string | Record<string, string>): string {
-  return typeof args === "string" ? args : Object.entries(args).map(([k, v]) => `${k}=${v}`).join(";");
+  return typeof args === 'string'
+    ? args
+    : Object.entries(args)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(';');
 }
 
 export function applyEnv(env: Record<string, string>, extra: Record<string, string | undefined> = {}): void {
@@ -82,7 +86,7 @@ export function applyEnv(env: Record<string, string>, extra: Record<string, stri
 
 function parseJson(text: string): any {
   const t = text.trim();
-  if (t === "") return undefined;
+  if (t === '') return undefined;
   try {
     return JSON.parse(t);
   } catch {
@@ -96,11 +100,7 @@ function parseJson(text: string): any {
  * the env (to test missing-variable errors), except CNI_PATH which defaults
  * to our dist/bin.
  */
-export async function runPlugin(
-  binPath: string,
-  inv: PluginInvocation,
-  stdin: object | string = "",
-): Promise<PluginResult> {
+export async function runPlugin(binPath: string, inv: PluginInvocation, stdin: object | string = ''): Promise<PluginResult> {
   const env = baseEnv();
   env.CNI_COMMAND = inv.command;
   if (inv.containerId !== undefined) env.CNI_CONTAINERID = inv.containerId;
@@ -110,11 +110,9 @@ export async function runPlugin(
   env.CNI_PATH = inv.path ?? OUR_BIN_DIR;
   applyEnv(env, inv.extraEnv);
 
-  const input = typeof stdin === "string" ? stdin : JSON.stringify(stdin);
-  const [file, argv] = inv.inNetns ? ["ip", ["netns", "exec", inv.inNetns, binPath]] : [binPath, []];
-  const r = await withSharedHost(() =>
-    run(file, argv, { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }),
-  );
+  const input = typeof stdin === 'string' ? stdin : JSON.stringify(stdin);
+  const [file, argv] = inv.inNetns ? ['ip', ['netns', 'exec', inv.inNetns, binPath]] : [binPath, []];
+  const r = await withSharedHost(() => run(file, argv, { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }));
   return {
     code: r.code,
     stdout: r.stdout,
@@ -132,7 +130,7 @@ export function refCniPath(): string {
   return REF_BIN_DIR;
 }
 
-export type Impl = "ours" | "ref";
+export type Impl = 'ours' | 'ref';
 
 /**
  * A temp dir of symlinks choosing, per plugin, ours or the reference one —
@@ -141,9 +139,9 @@ export type Impl = "ours" | "ref";
  * path to any executable. Removed by cleanup().
  */
 export async function mixedCniPath(choice: Record<string, Impl | string>): Promise<string> {
-  const dir = await makeTempDir("cnipath");
+  const dir = await makeTempDir('cnipath');
   for (const [name, impl] of Object.entries(choice)) {
-    const target = impl === "ours" ? ourBin(name) : impl === "ref" ? refBin(name) : impl;
+    const target = impl === 'ours' ? ourBin(name) : impl === 'ref' ? refBin(name) : impl;
     await symlink(target, join(dir, name));
   }
   return dir;
@@ -151,5 +149,5 @@ export async function mixedCniPath(choice: Record<string, Impl | string>): Promi
 
 /** Binary path for `impl`. */
 export function binFor(impl: Impl, name: string): string {
-  return impl === "ours" ? ourBin(name) : refBin(name);
+  return impl === 'ours' ? ourBin(name) : refBin(name);
 }

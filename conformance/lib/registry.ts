@@ -1,15 +1,15 @@
 // The registry of everything a test run creates (namespaces, links, networks, paths, hooks), so
 // cleanup (cleanup.ts) can remove it, and the run's marker, so a killed run is swept later
 // (stale-runs.ts).
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { RUN_PREFIX } from "./names.ts";
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RUN_PREFIX } from './names.ts';
 
-export const NETNS_DIR = "/var/run/netns";
-export const CNI_RESULTS_DIR = "/var/lib/cni/results";
-export const CNI_NETWORKS_DIR = "/var/lib/cni/networks";
+export const NETNS_DIR = '/var/run/netns';
+export const CNI_RESULTS_DIR = '/var/lib/cni/results';
+export const CNI_NETWORKS_DIR = '/var/lib/cni/networks';
 /** Temp dirs are named `cni-ts-<prefix>-XXXXXX` so leftovers() can find them. */
 export const tmpPrefix = (prefix: string) => `cni-ts-${prefix}-`;
 const TMP_PREFIX = tmpPrefix(RUN_PREFIX);
@@ -39,7 +39,7 @@ export function trackNetns(name: string): void {
 /** A link that cleanup should delete (host if netns is undefined). */
 export function trackLink(ifname: string, netns?: string): void {
   ensureMarker();
-  registry.links.add(`${netns ?? ""}\0${ifname}`);
+  registry.links.add(`${netns ?? ''}\0${ifname}`);
 }
 /** A CNI network name whose cnitool cache / default host-local dir should go. */
 export function trackNetwork(name: string): void {
@@ -58,7 +58,7 @@ export function onCleanup(fn: () => unknown): void {
 }
 
 /** Fresh temp dir `/tmp/cni-ts-<prefix>-<label>-XXXXXX`, removed by cleanup. */
-export async function makeTempDir(label = "tmp"): Promise<string> {
+export async function makeTempDir(label = 'tmp'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `${TMP_PREFIX}${label}-`));
   trackPath(dir);
   return dir;
@@ -66,7 +66,7 @@ export async function makeTempDir(label = "tmp"): Promise<string> {
 
 /** A private host-local dataDir (so tests never share /var/lib/cni/networks). */
 export function ipamDataDir(): Promise<string> {
-  return makeTempDir("ipam");
+  return makeTempDir('ipam');
 }
 
 // A run that was killed (SIGKILL, `timeout`, a crashed worker) never cleans
@@ -75,13 +75,13 @@ export function ipamDataDir(): Promise<string> {
 // /run/cni-ts/runs/<prefix> = "<pid> <starttime>"; sweepStale() cleans the
 // prefixes whose process is gone. Runs without a marker are never touched.
 
-export const RUNS_DIR = "/run/cni-ts/runs";
+export const RUNS_DIR = '/run/cni-ts/runs';
 
-export function procStartTime(pid: number | "self"): string | undefined {
+export function procStartTime(pid: number | 'self'): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 22 (starttime), counted after the ")" that ends the comm field.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
   }
@@ -94,14 +94,14 @@ function ensureMarker(): void {
   markerWritten = true;
   try {
     mkdirSync(RUNS_DIR, { recursive: true });
-    writeFileSync(join(RUNS_DIR, RUN_PREFIX), `${process.pid} ${procStartTime("self") ?? ""}\n`);
+    writeFileSync(join(RUNS_DIR, RUN_PREFIX), `${process.pid} ${procStartTime('self') ?? ''}\n`);
   } catch {
     /* no /run (unusual): sweeping just won't know about this run */
   }
   if (!exitHook) {
     exitHook = true;
     // Normal exit with nothing left to clean: no need to sweep us later.
-    process.once("exit", () => {
+    process.once('exit', () => {
       const pending = registry.netns.size + registry.links.size + registry.paths.size;
       if (pending === 0) releaseRunMarker();
     });

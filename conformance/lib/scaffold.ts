@@ -29,7 +29,10 @@ async function natChains(v: '4' | '6', table = 'nat'): Promise<{ chains: string[
 
 async function nftTables(): Promise<string[]> {
   const r = await execa('nft', ['list', 'tables'], { reject: false });
-  return String(r.stdout).split('\n').filter((l) => l.startsWith('table ')).map((l) => l.slice(6).trim());
+  return String(r.stdout)
+    .split('\n')
+    .filter((l) => l.startsWith('table '))
+    .map((l) => l.slice(6).trim());
 }
 
 export async function captureScaffold(): Promise<Scaffold> {
@@ -99,7 +102,11 @@ export async function removeNewScaffold(before: Scaffold): Promise<string[]> {
     const r = await execa('nft', ['-j', 'list', 'table', family, name], { reject: false });
     const objs = (JSON.parse(String(r.stdout || '{"nftables":[]}')) as { nftables: Array<Record<string, { chain?: string }>> }).nftables;
     // bridge nat holds only macspoofchk chains: in use while any cni-br-iface chain exists.
-    const inUse = objs.some((o) => (o.rule && chains.includes(o.rule.chain ?? '')) || (family === 'bridge' && o.chain && String((o.chain as { name?: string }).name).startsWith('cni-br-iface')));
+    const inUse = objs.some(
+      (o) =>
+        (o.rule && chains.includes(o.rule.chain ?? '')) ||
+        (family === 'bridge' && o.chain && String((o.chain as { name?: string }).name).startsWith('cni-br-iface')),
+    );
     if (inUse) continue;
     if ((await execa('nft', ['delete', 'table', family, name], { reject: false })).exitCode === 0) removed.push(`nft ${t}`);
   }

@@ -1,13 +1,13 @@
 // Sweeping after killed runs: a run that was SIGKILLed never cleans up, and its objects could
 // collide with later runs' fixed test subnets. Each run leaves a marker (registry.ts); the
 // prefixes whose process is gone are cleaned here.
-import { readFileSync, unlinkSync } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { withSharedHost } from "./lock.ts";
-import { RUN_PREFIX } from "./names.ts";
-import { cleanupPrefix } from "./cleanup.ts";
-import { RUNS_DIR, emptyRegistry, procStartTime } from "./registry.ts";
+import { readFileSync, unlinkSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { withSharedHost } from './lock.ts';
+import { RUN_PREFIX } from './names.ts';
+import { cleanupPrefix } from './cleanup.ts';
+import { RUNS_DIR, emptyRegistry, procStartTime } from './registry.ts';
 
 /** Clean up after runs whose process no longer exists. Returns the prefixes swept. */
 export async function sweepStale(): Promise<string[]> {
@@ -21,11 +21,9 @@ export async function sweepStale(): Promise<string[]> {
   for (const prefix of entries) {
     if (prefix === RUN_PREFIX || !/^c[g-z][0-9a-z]{4}$/.test(prefix)) continue;
     let pid = 0;
-    let start = "";
+    let start = '';
     try {
-      [pid, start] = ((l) => [Number(l[0]), l[1] ?? ""] as [number, string])(
-        readFileSync(join(RUNS_DIR, prefix), "utf8").trim().split(" "),
-      );
+      [pid, start] = ((l) => [Number(l[0]), l[1] ?? ''] as [number, string])(readFileSync(join(RUNS_DIR, prefix), 'utf8').trim().split(' '));
     } catch {
       continue;
     }

@@ -4,7 +4,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  OUR_BIN_DIR, cnitool, cnitoolCachePath, cnitoolContainerId, createNetns, haveCnitool, haveOurBin, isUp, link, makeConfDir, netName,
+  OUR_BIN_DIR,
+  cnitool,
+  cnitoolCachePath,
+  cnitoolContainerId,
+  createNetns,
+  haveCnitool,
+  haveOurBin,
+  isUp,
+  link,
+  makeConfDir,
+  netName,
   writeConflist,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';

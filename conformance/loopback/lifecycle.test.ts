@@ -4,8 +4,22 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  containerId, createNetns, deleteNetns, haveOurBin, isUp, link, makeTempDir, must, netName, ourBin, refBin, refCniPath, runPlugin,
-  addrs, type Netns, type PluginInvocation,
+  containerId,
+  createNetns,
+  deleteNetns,
+  haveOurBin,
+  isUp,
+  link,
+  makeTempDir,
+  must,
+  netName,
+  ourBin,
+  refBin,
+  refCniPath,
+  runPlugin,
+  addrs,
+  type Netns,
+  type PluginInvocation,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { expectEmptySuccess, expectError, expectJsonSuccess, pMap } from '../skeleton/helpers.ts';
@@ -16,7 +30,12 @@ const OURS = ourBin('loopback');
 const REF = refBin('loopback');
 const conf = (extra: Record<string, unknown> = {}, cniVersion = '1.0.0') => ({ cniVersion, name: netName(), type: 'loopback', ...extra });
 const inv = (command: string, netns: string | undefined, over: Partial<PluginInvocation> = {}): PluginInvocation => ({
-  command, containerId: containerId(), netns, ifname: 'lo', path: refCniPath(), ...over,
+  command,
+  containerId: containerId(),
+  netns,
+  ifname: 'lo',
+  path: refCniPath(),
+  ...over,
 });
 const loUp = async (ns: Netns) => isUp(await link('lo', ns.path));
 
@@ -94,23 +113,29 @@ describe.skipIf(!haveOurBin('loopback'))('loopback ADD', () => {
     expect((await must('ls', ['-A', join(plain, '..')])).trim()).toBe('netns');
   });
 
-  it.each([['IPv4', '10.213.7.9/32', '10.213.7.9'], ['IPv6', '2001:db8::5/128', '2001:db8::5']])(
-    'lo with a non-loopback %s address: the reference error', async (_fam, cidr, ip) => {
-      const [ns, refNs] = await Promise.all([createNetns(), createNetns()]);
-      for (const n of [ns, refNs]) await must('ip', ['-n', n.name, 'addr', 'add', cidr, 'dev', 'lo']);
-      const c = conf();
-      const e = expectError(await runPlugin(OURS, inv('ADD', ns.path), c), 999);
-      const refE = expectError(await runPlugin(REF, inv('ADD', refNs.path), c), 999);
-      expect(e.msg).toBe(`loopback interface found with non-loopback address "${ip}"`);
-      expect(e.msg).toBe(refE.msg);
-    });
+  it.each([
+    ['IPv4', '10.213.7.9/32', '10.213.7.9'],
+    ['IPv6', '2001:db8::5/128', '2001:db8::5'],
+  ])('lo with a non-loopback %s address: the reference error', async (_fam, cidr, ip) => {
+    const [ns, refNs] = await Promise.all([createNetns(), createNetns()]);
+    for (const n of [ns, refNs]) await must('ip', ['-n', n.name, 'addr', 'add', cidr, 'dev', 'lo']);
+    const c = conf();
+    const e = expectError(await runPlugin(OURS, inv('ADD', ns.path), c), 999);
+    const refE = expectError(await runPlugin(REF, inv('ADD', refNs.path), c), 999);
+    expect(e.msg).toBe(`loopback interface found with non-loopback address "${ip}"`);
+    expect(e.msg).toBe(refE.msg);
+  });
 
   it('generic keys are accepted: capabilities, runtimeConfig, args, cni.dev/x, dns, unknown keys, CNI_ARGS', async () => {
     const ns = await createNetns();
     const c = conf({
-      capabilities: { portMappings: true, 'cni.dev/x': true }, runtimeConfig: { portMappings: [] },
-      args: { cni: { labels: [{ key: 'a', value: 'b' }] } }, 'cni.dev/x': { y: 1 }, dns: { nameservers: ['10.0.0.1'] },
-      someUnknownKey: [1, 2, 3], ipam: {},
+      capabilities: { portMappings: true, 'cni.dev/x': true },
+      runtimeConfig: { portMappings: [] },
+      args: { cni: { labels: [{ key: 'a', value: 'b' }] } },
+      'cni.dev/x': { y: 1 },
+      dns: { nameservers: ['10.0.0.1'] },
+      someUnknownKey: [1, 2, 3],
+      ipam: {},
     });
     for (const args of ['IgnoreUnknown=1;K8S_POD_NAME=x;FOO=bar', 'FOO=bar', '']) {
       const r = expectJsonSuccess(await runPlugin(OURS, inv('ADD', ns.path, { args }), c));
@@ -127,8 +152,14 @@ describe.skipIf(!haveOurBin('loopback'))('loopback ADD', () => {
 describe.skipIf(!haveOurBin('loopback'))('loopback as a chained plugin: prevResult passes through', () => {
   const bridgeLike = (v: string) => ({
     cniVersion: v,
-    interfaces: [{ name: 'br0', mac: '0a:58:0a:00:00:01' }, { name: 'eth0', mac: '0a:58:0a:00:00:02', sandbox: '/var/run/netns/x' }],
-    ips: [{ address: '10.0.0.2/24', gateway: '10.0.0.1', interface: 1 }, { address: 'fd00::2/64', gateway: 'fd00::1', interface: 1 }],
+    interfaces: [
+      { name: 'br0', mac: '0a:58:0a:00:00:01' },
+      { name: 'eth0', mac: '0a:58:0a:00:00:02', sandbox: '/var/run/netns/x' },
+    ],
+    ips: [
+      { address: '10.0.0.2/24', gateway: '10.0.0.1', interface: 1 },
+      { address: 'fd00::2/64', gateway: 'fd00::1', interface: 1 },
+    ],
     routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }],
     dns: { nameservers: ['10.0.0.1'], search: ['example'] },
   });
@@ -168,7 +199,10 @@ describe.skipIf(!haveOurBin('loopback'))('loopback as a chained plugin: prevResu
 
   it('a prevResult that cannot be parsed is an error', async () => {
     const ns = await createNetns();
-    for (const prevResult of [{ cniVersion: '1.0.0', ips: 'nope' }, { cniVersion: '7.0.0', ips: [] }]) {
+    for (const prevResult of [
+      { cniVersion: '1.0.0', ips: 'nope' },
+      { cniVersion: '7.0.0', ips: [] },
+    ]) {
       expectError(await runPlugin(OURS, inv('ADD', ns.path), conf({ prevResult })), undefined, /prevResult/);
     }
   });

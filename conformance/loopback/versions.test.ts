@@ -4,13 +4,9 @@
 // version (no ips[].version for 0.3/0.4, no ip4/ip6 for 0.1/0.2), knows no 1.1.0, and answers
 // GC/STATUS with "unknown CNI_COMMAND" (1.1.1 is built on containernetworking/cni v1.0.1, whose `pkg/skel/skel.go` predates GC/STATUS).
 import { describe, expect, it } from 'vitest';
-import {
-  containerId, createNetns, haveOurBin, isUp, link, netName, ourBin, refBin, refCniPath, runPlugin, type Netns,
-} from '../lib/index.ts';
+import { containerId, createNetns, haveOurBin, isUp, link, netName, ourBin, refBin, refCniPath, runPlugin, type Netns } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
-import {
-  VERSIONS, VERSION_OBJECT, cmpVersion, expectEmptySuccess, expectError, expectJsonSuccess, type SpecVersion,
-} from '../skeleton/helpers.ts';
+import { VERSIONS, VERSION_OBJECT, cmpVersion, expectEmptySuccess, expectError, expectJsonSuccess, type SpecVersion } from '../skeleton/helpers.ts';
 
 useCleanup({ scope: 'all' });
 

@@ -10,9 +10,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  OUR_BIN_DIR, RUN_PREFIX, cleanIptablesMatching, makeTempDir, onCleanup, run, withSharedHost, type ExecResult,
-} from '../lib/index.ts';
+import { OUR_BIN_DIR, RUN_PREFIX, cleanIptablesMatching, makeTempDir, onCleanup, run, withSharedHost, type ExecResult } from '../lib/index.ts';
 
 /** The executables dist/bin ships; the generated conflist may name nothing else. */
 export const OUR_PLUGINS = ['bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'loopback'];
@@ -22,7 +20,9 @@ export const havePodman = (): boolean => onPath('podman');
 
 /** Hard limit of this process from /proc/self/limits ("Max open files", "Max processes"). */
 function hardLimit(label: string): number {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(label));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(label));
   const hard = line?.slice(label.length).trim().split(/\s+/)[1];
   return hard === undefined || hard === 'unlimited' ? Infinity : Number(hard);
 }
@@ -62,34 +62,34 @@ export async function makePodman(): Promise<Podman> {
   const nofile = Math.min(4096, hardLimit('Max open files'));
   const nproc = Math.min(4096, hardLimit('Max processes'));
   const q = JSON.stringify; // TOML basic strings take JSON's escapes
-  await writeFile(join(dir, 'containers.conf'), [
-    '[containers]',
-    `default_ulimits = [${q(`nofile=${nofile}:${nofile}`)}, ${q(`nproc=${nproc}:${nproc}`)}]`,
-    'http_proxy = false',
-    '',
-    '[network]',
-    'network_backend = "cni"',
-    `cni_plugin_dirs = [${q(OUR_BIN_DIR)}]`,
-    `network_config_dir = ${q(netDir)}`,
-    '',
-    '[engine]',
-    `runtime = ${q(runtime)}`,
-    'cgroup_manager = "cgroupfs"',
-    'events_logger = "file"',
-    `events_logfile_path = ${q(join(dir, 'events.log'))}`,
-    `tmp_dir = ${q(join(dir, 'tmp'))}`,
-    `image_copy_tmp_dir = ${q(join(dir, 'tmp'))}`,
-    // The default shm lock segment (/dev/shm/libpod_lock) is shared by every podman on the host.
-    'lock_type = "file"',
-    '',
-  ].join('\n'));
-  await writeFile(join(dir, 'storage.conf'), [
-    '[storage]',
-    'driver = "vfs"',
-    `graphroot = ${q(join(dir, 'root'))}`,
-    `runroot = ${q(join(dir, 'runroot'))}`,
-    '',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'containers.conf'),
+    [
+      '[containers]',
+      `default_ulimits = [${q(`nofile=${nofile}:${nofile}`)}, ${q(`nproc=${nproc}:${nproc}`)}]`,
+      'http_proxy = false',
+      '',
+      '[network]',
+      'network_backend = "cni"',
+      `cni_plugin_dirs = [${q(OUR_BIN_DIR)}]`,
+      `network_config_dir = ${q(netDir)}`,
+      '',
+      '[engine]',
+      `runtime = ${q(runtime)}`,
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      `events_logfile_path = ${q(join(dir, 'events.log'))}`,
+      `tmp_dir = ${q(join(dir, 'tmp'))}`,
+      `image_copy_tmp_dir = ${q(join(dir, 'tmp'))}`,
+      // The default shm lock segment (/dev/shm/libpod_lock) is shared by every podman on the host.
+      'lock_type = "file"',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    join(dir, 'storage.conf'),
+    ['[storage]', 'driver = "vfs"', `graphroot = ${q(join(dir, 'root'))}`, `runroot = ${q(join(dir, 'runroot'))}`, ''].join('\n'),
+  );
   await writeFile(join(dir, 'registries.conf'), '');
   const env = {
     CONTAINERS_CONF: join(dir, 'containers.conf'),
@@ -154,7 +154,10 @@ async function cleanupPodman(p: Podman, preexisting: Set<string>): Promise<void>
   for (const base of p.bases) errors.push(...(await cleanIptablesMatching(mentionsBase(base))));
   // Nothing may stay mounted under the temp dir, or its rm -rf fails (vfs itself mounts nothing;
   // containers' /dev/shm tmpfs and the like live there until podman unmounts them).
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && m.startsWith(`${p.dir}/`));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m && m.startsWith(`${p.dir}/`));
   for (const m of mounts.reverse()) {
     const r = await run('umount', ['-l', m]);
     if (r.code !== 0) errors.push(`umount ${m}: ${r.stderr.trim()}`);
@@ -163,9 +166,9 @@ async function cleanupPodman(p: Podman, preexisting: Set<string>): Promise<void>
   // parent. If podman could not remove a container, its processes (conmon, the container's) are
   // still in there: they are this run's, found by our cgroup, and get SIGKILL by pid.
   const tops = (await readdir(CGROUP_ROOT).catch(() => [] as string[]))
-    .map((ctl) => join(CGROUP_ROOT, ctl, p.cgroupParent.slice(1))).filter((d) => existsSync(d));
-  const subdirs = async (top: string) =>
-    (await readdir(top, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(top, e.name));
+    .map((ctl) => join(CGROUP_ROOT, ctl, p.cgroupParent.slice(1)))
+    .filter((d) => existsSync(d));
+  const subdirs = async (top: string) => (await readdir(top, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(top, e.name));
   const pids = new Set<number>();
   for (const top of tops) {
     for (const d of [top, ...(await subdirs(top))]) {

@@ -9,8 +9,22 @@ import { randomInt } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  CNI_NETWORKS_DIR, CNI_RESULTS_DIR, OUR_BIN_DIR, RUN_PREFIX, cleanup, diffHostState, iptablesSaveAll, links, netName, run,
-  snapshotHost, trackLink, trackNetns, trackNetwork, trackPath, type HostSnapshot,
+  CNI_NETWORKS_DIR,
+  CNI_RESULTS_DIR,
+  OUR_BIN_DIR,
+  RUN_PREFIX,
+  cleanup,
+  diffHostState,
+  iptablesSaveAll,
+  links,
+  netName,
+  run,
+  snapshotHost,
+  trackLink,
+  trackNetns,
+  trackNetwork,
+  trackPath,
+  type HostSnapshot,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { OUR_PLUGINS, freeSubnet, havePodman, importBusyboxImage, makePodman, mentionsBase, type Podman } from './env.ts';
@@ -61,7 +75,13 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
   let sub: Awaited<ReturnType<typeof freeSubnet>>;
   let bridge = '';
   let before: HostSnapshot;
-  interface Ctr { name: string; id: string; ip: string; sandbox: string; cgroups: string[] }
+  interface Ctr {
+    name: string;
+    id: string;
+    ip: string;
+    sandbox: string;
+    cgroups: string[];
+  }
   const ctrs: Ctr[] = [];
   // Host-side names learnt while the containers run, to prove they are gone afterwards.
   const veths: string[] = [];
@@ -69,8 +89,7 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
 
   // Only our network's objects count in the before/after diff: other files run in parallel.
   const relevant = (entry: string) =>
-    entry.includes(net) || mentionsBase(sub.base)(entry) || entry === bridge || veths.includes(entry) ||
-    chains.some((c) => entry.includes(c));
+    entry.includes(net) || mentionsBase(sub.base)(entry) || entry === bridge || veths.includes(entry) || chains.some((c) => entry.includes(c));
 
   beforeAll(async () => {
     sub = await freeSubnet();
@@ -115,12 +134,30 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
 
   it('two containers: addresses in the subnet, host ↔ container, published 127.0.0.1 port, container ↔ container, rules in place', async () => {
     const net4 = ipaddr.parseCIDR(sub.subnet);
-    for (const [name, publish] of [[`${RUN_PREFIX}-a`, true], [`${RUN_PREFIX}-b`, false]] as const) {
-      const id = (await p().must([
-        'run', '-d', '--name', name, '--network', net, '--cgroup-parent', p().cgroupParent,
-        ...(publish ? ['-p', `127.0.0.1:${port}:8080`] : []),
-        image, 'sh', '-c', `echo hello from ${name} > /tmp/index.html && exec httpd -f -p 8080 -h /tmp`,
-      ], 60_000)).trim();
+    for (const [name, publish] of [
+      [`${RUN_PREFIX}-a`, true],
+      [`${RUN_PREFIX}-b`, false],
+    ] as const) {
+      const id = (
+        await p().must(
+          [
+            'run',
+            '-d',
+            '--name',
+            name,
+            '--network',
+            net,
+            '--cgroup-parent',
+            p().cgroupParent,
+            ...(publish ? ['-p', `127.0.0.1:${port}:8080`] : []),
+            image,
+            'sh',
+            '-c',
+            `echo hello from ${name} > /tmp/index.html && exec httpd -f -p 8080 -h /tmp`,
+          ],
+          60_000,
+        )
+      ).trim();
       const [inspect] = JSON.parse(await p().must(['inspect', name]));
       const ip: string = inspect.NetworkSettings.Networks[net].IPAddress;
       const sandbox: string = inspect.NetworkSettings.SandboxKey;
@@ -147,7 +184,10 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
     expect(pub.code, pub.stderr).toBe(0);
     expect(pub.stdout.trim()).toBe(`hello from ${a.name}`);
     // Container ↔ container, over the bridge.
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       // busybox nc, not wget: the static wget 1.35 segfaults with -T, and without it could hang.
       const r = await p().pm(['exec', from.name, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${to.ip} 8080`]);
       expect(r.code, `${from.name} → ${to.name}: ${r.stderr}`).toBe(0);
@@ -205,10 +245,16 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
     expect(JSON.parse(await p().must(['ps', '-a', '--format', 'json']))).toEqual([]);
 
     const names = new Set((await links()).map((l) => l.ifname));
-    expect(veths.filter((v) => names.has(v)), 'host veths left').toEqual([]);
+    expect(
+      veths.filter((v) => names.has(v)),
+      'host veths left',
+    ).toEqual([]);
     for (const c of ctrs) {
       expect(existsSync(c.sandbox), `netns ${c.sandbox}`).toBe(false);
-      expect(c.cgroups.filter((d) => existsSync(d)), `cgroups of ${c.name}`).toEqual([]);
+      expect(
+        c.cgroups.filter((d) => existsSync(d)),
+        `cgroups of ${c.name}`,
+      ).toEqual([]);
     }
     // host-local keeps its dataDir, lock and last-reserved marker (as upstream does); no lease.
     expect((await readdir(join(CNI_NETWORKS_DIR, net))).sort()).toEqual(['last_reserved_ip.0', 'lock']);
@@ -218,16 +264,31 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
     const ipt = await iptablesAll();
     const nft = (await run('nft', ['list', 'ruleset'])).stdout;
     for (const c of ctrs) {
-      expect(ipt.split('\n').filter((l) => l.includes(c.ip) || l.includes(c.id)), `iptables rules of ${c.ip}`).toEqual([]);
-      expect(nft.split('\n').filter((l) => l.includes(c.ip)), `nft rules of ${c.ip}`).toEqual([]);
+      expect(
+        ipt.split('\n').filter((l) => l.includes(c.ip) || l.includes(c.id)),
+        `iptables rules of ${c.ip}`,
+      ).toEqual([]);
+      expect(
+        nft.split('\n').filter((l) => l.includes(c.ip)),
+        `nft rules of ${c.ip}`,
+      ).toEqual([]);
     }
-    expect(ipt.split('\n').filter((l) => chains.some((ch) => l.includes(ch))), 'per-container chains').toEqual([]);
-    expect(ipt.split('\n').filter((l) => l.includes(net)), 'rules naming the network').toEqual([]);
+    expect(
+      ipt.split('\n').filter((l) => chains.some((ch) => l.includes(ch))),
+      'per-container chains',
+    ).toEqual([]);
+    expect(
+      ipt.split('\n').filter((l) => l.includes(net)),
+      'rules naming the network',
+    ).toEqual([]);
 
     const nrm = await p().pm(['network', 'rm', net]);
     expect(nrm.code, nrm.stderr).toBe(0);
     expect(await readdir(p().netDir).then((f) => f.filter((x) => x.endsWith('.conflist')))).toEqual([]);
-    expect((await links()).some((l) => l.ifname === bridge), `bridge ${bridge}`).toBe(false);
+    expect(
+      (await links()).some((l) => l.ifname === bridge),
+      `bridge ${bridge}`,
+    ).toBe(false);
 
     // Against the host before `network create`: only host-local's dataDir remains.
     const after = await snapshotHost({ dirs: ['/var/lib/cni'] });

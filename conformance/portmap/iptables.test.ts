@@ -56,7 +56,7 @@ describe('portmap iptables backend', () => {
     expect((await portmap('ours', 'ADD', c, conf)).code).toBe(0);
     expect((await portmap('ours', 'CHECK', c, conf)).code).toBe(0);
     const dnat = (await containerLines(net, c.cid)).find((l) => l.includes('-j DNAT'))!;
-    await run('iptables', ['-t', 'nat', ...('-D' + dnat.slice(2)).split(' ')]);
+    await run('iptables', ['-t', 'nat', ...`-D${dnat.slice(2)}`.split(' ')]);
     const r = await portmap('ours', 'CHECK', c, conf);
     expect(r.code).toBe(1);
     expect(r.json.msg).toMatch(/^could not check ipv4 dnat: rule \[.*-j DNAT.*\] in chain CNI-DN-[0-9a-f]{21} not found in table nat$/);
@@ -92,7 +92,11 @@ describe('portmap iptables backend', () => {
     expect(bad2.json.code).toBe(7);
     const noPrev = await portmap('ours', 'ADD', c, pmConf(net, undefined, mappings()));
     expect(noPrev.json.msg).toBe('must be called as chained plugin');
-    const strip = (s: string) => s.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const strip = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
     // Other engineers' tests change the nat table concurrently: compare only this network.
     expect(strip(await iptablesSave('nat')).includes(net.name)).toBe(strip(before).includes(net.name));
   });
@@ -103,7 +107,11 @@ describe('portmap iptables backend', () => {
     const [a, b] = [await attach(net), await attach(net)];
     const o = await attach(other, b.cid);
     const v11 = { cniVersion: '1.1.0' };
-    for (const [n, c] of [[net, a], [net, b], [other, o]] as const) {
+    for (const [n, c] of [
+      [net, a],
+      [net, b],
+      [other, o],
+    ] as const) {
       expect((await portmap('ours', 'ADD', c, pmConf(n, c, mappings(), v11))).code).toBe(0);
     }
     const gcRun = (extra: object) => portmap('ours', 'GC', a, { cniVersion: '1.1.0', name: net.name, type: 'portmap', ...extra });
@@ -116,7 +124,11 @@ describe('portmap iptables backend', () => {
     expect((await containerLines(other, o.cid)).length).toBeGreaterThan(0);
     const st = await portmap('ours', 'STATUS', a, { cniVersion: '1.1.0', name: net.name, type: 'portmap' });
     expect(st.code, st.stdout).toBe(0);
-    for (const [n, c] of [[net, a], [other, o]] as const) expect((await portmap('ours', 'DEL', c, pmConf(n, c, undefined, v11))).code).toBe(0);
+    for (const [n, c] of [
+      [net, a],
+      [other, o],
+    ] as const)
+      expect((await portmap('ours', 'DEL', c, pmConf(n, c, undefined, v11))).code).toBe(0);
     expect(await containerLines(net, a.cid)).toEqual([]);
     expect(await containerLines(other, o.cid)).toEqual([]);
   });
@@ -127,7 +139,8 @@ describe('portmap iptables backend', () => {
     const port = hostPort();
     const conf = pmConf(net, c, [{ hostPort: port, containerPort: 53, protocol: 'udp' }]);
     expect((await portmap('ours', 'ADD', c, conf)).code).toBe(0);
-    const count = async () => (await run('conntrack', ['-L', '-p', 'udp', '--orig-port-dst', String(port)])).stdout.split('\n').filter((l) => l.includes(`dport=${port}`)).length;
+    const count = async () =>
+      (await run('conntrack', ['-L', '-p', 'udp', '--orig-port-dst', String(port)])).stdout.split('\n').filter((l) => l.includes(`dport=${port}`)).length;
     // A flow to the published port (nobody answers; the entry exists anyway).
     await run('socat', ['-T', '0.3', '-', `UDP:127.0.0.1:${port}`], { input: 'x\n', timeoutMs: 3000 });
     expect(await count()).toBeGreaterThan(0);
@@ -145,7 +158,9 @@ describe('portmap iptables backend', () => {
     const net = await makeNet();
     const c = await attach(net);
     const ids = Array.from({ length: 50 }, () => containerId());
-    const adds = await Promise.all(ids.map((cid) => portmap('ours', 'ADD', { ...c, cid }, pmConf(net, c, [{ hostPort: hostPort(), containerPort: 80, protocol: 'tcp' }]))));
+    const adds = await Promise.all(
+      ids.map((cid) => portmap('ours', 'ADD', { ...c, cid }, pmConf(net, c, [{ hostPort: hostPort(), containerPort: 80, protocol: 'tcp' }]))),
+    );
     expect(adds.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
     const nat = await iptablesSave('nat');
     expect(nat.split('\n').filter((l) => l.includes(`dnat name: \\"${net.name}\\"`))).toHaveLength(50);

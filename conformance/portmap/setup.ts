@@ -4,8 +4,20 @@
 import { createHash, randomInt } from 'node:crypto';
 import { execa } from 'execa';
 import {
-  REF_BIN_DIR, bridgeName, containerId, createNetns, ipamDataDir, iptablesSave, netName, nsExec, onCleanup, refBin, runPlugin, trackLink,
-  type Netns, type PluginResult,
+  REF_BIN_DIR,
+  bridgeName,
+  containerId,
+  createNetns,
+  ipamDataDir,
+  iptablesSave,
+  netName,
+  nsExec,
+  onCleanup,
+  refBin,
+  runPlugin,
+  trackLink,
+  type Netns,
+  type PluginResult,
 } from '../lib/index.ts';
 import { ourBin } from '../lib/plugin.ts';
 
@@ -48,7 +60,13 @@ export async function attach(net: Net, cid = containerId()): Promise<Container> 
   const ns = await createNetns();
   const ranges = [[{ subnet: net.sub.v4 }], ...(net.dual ? [[{ subnet: net.sub.v6 }]] : [])];
   const conf = {
-    cniVersion: '1.0.0', name: net.name, type: 'bridge', bridge: net.bridge, isGateway: true, hairpinMode: true, ipMasq: false,
+    cniVersion: '1.0.0',
+    name: net.name,
+    type: 'bridge',
+    bridge: net.bridge,
+    isGateway: true,
+    hairpinMode: true,
+    ipMasq: false,
     ipam: { type: 'host-local', dataDir: net.dataDir, ranges },
   };
   const r = await runPlugin(refBin('bridge'), { command: 'ADD', containerId: cid, netns: ns.path, ifname: 'eth0', path: REF_BIN_DIR }, conf);
@@ -57,11 +75,18 @@ export async function attach(net: Net, cid = containerId()): Promise<Container> 
   return { ns, cid, prevResult: r.json, ip4 };
 }
 
-export interface Mapping { hostPort: number; containerPort: number; protocol: string; hostIP?: string }
+export interface Mapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: string;
+  hostIP?: string;
+}
 
 export function pmConf(net: Net, c: Container | undefined, mappings: Mapping[] | undefined, extra: Record<string, unknown> = {}) {
   return {
-    cniVersion: '1.0.0', name: net.name, type: 'portmap',
+    cniVersion: '1.0.0',
+    name: net.name,
+    type: 'portmap',
     ...(mappings ? { runtimeConfig: { portMappings: mappings } } : {}),
     ...(c ? { prevResult: c.prevResult } : {}),
     ...extra,
@@ -73,20 +98,32 @@ export function portmap(impl: 'ours' | 'ref', command: string, c: Container, con
 }
 
 /** The reference's per-container chain name (containernetworking/plugins `pkg/utils/utils.go` MustFormatChainNameWithPrefix, prefix DN-), computed independently of the plugin. */
-export const dnChainOf = (net: string, cid: string) => ('CNI-DN-' + createHash('sha512').update(net + cid).digest('hex')).slice(0, 28);
+export const dnChainOf = (net: string, cid: string) =>
+  (
+    'CNI-DN-' +
+    createHash('sha512')
+      .update(net + cid)
+      .digest('hex')
+  ).slice(0, 28);
 
 /** nat-table lines that belong to this container: its chain and rules naming it or jumping to it. */
 export async function containerLines(net: Net, cid: string, v6 = false): Promise<string[]> {
   const text = await iptablesSave('nat', v6);
   const chain = dnChainOf(net.name, cid);
-  return text.split('\n').filter((l) => l.includes(`dnat name: \\"${net.name}\\" id: \\"${cid}\\"`) || l.includes(chain)).sort();
+  return text
+    .split('\n')
+    .filter((l) => l.includes(`dnat name: \\"${net.name}\\" id: \\"${cid}\\"`) || l.includes(chain))
+    .sort();
 }
 
 /** Background echo servers (socat) in a container: TCP and UDP on `port`. */
 export async function echoServers(c: Container, port: number): Promise<void> {
   for (const spec of [`TCP-LISTEN:${port},fork,reuseaddr`, `UDP-RECVFROM:${port},fork`]) {
     const p = execa('ip', ['netns', 'exec', c.ns.name, 'socat', spec, 'PIPE'], { reject: false, stdio: 'ignore' });
-    onCleanup(() => { p.kill('SIGKILL'); return p.catch(() => undefined); });
+    onCleanup(() => {
+      p.kill('SIGKILL');
+      return p.catch(() => undefined);
+    });
   }
   // Wait until TCP accepts inside the namespace.
   for (let i = 0; i < 50; i++) {

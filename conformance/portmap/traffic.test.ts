@@ -23,15 +23,23 @@ describe.each(['iptables', 'nftables'] as const)('portmap traffic (%s)', (backen
     const [a, b] = [await attach(net), await attach(net)];
     await echoServers(a, 7777);
     const [tcp, udp] = [hostPort(), hostPort()];
-    const conf = pmConf(net, a, [
-      { hostPort: tcp, containerPort: 7777, protocol: 'tcp' },
-      { hostPort: udp, containerPort: 7777, protocol: 'udp' },
-    ], { backend });
+    const conf = pmConf(
+      net,
+      a,
+      [
+        { hostPort: tcp, containerPort: 7777, protocol: 'tcp' },
+        { hostPort: udp, containerPort: 7777, protocol: 'udp' },
+      ],
+      { backend },
+    );
     const add = await portmap('ours', 'ADD', a, conf);
     expect(add.code, add.stdout).toBe(0);
     expect((await run('cat', [`/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`])).stdout.trim()).toBe('1');
     const gw = net.sub.gw4;
-    for (const [proto, port] of [['tcp', tcp], ['udp', udp]] as const) {
+    for (const [proto, port] of [
+      ['tcp', tcp],
+      ['udp', udp],
+    ] as const) {
       expect(await probe(proto, '127.0.0.1', port), `${proto} host → 127.0.0.1`).toBe('ping');
       expect(await probe(proto, gw, port), `${proto} host → gateway`).toBe('ping');
       expect(await probe(proto, gw, port, b.ns), `${proto} other ns → gateway`).toBe('ping');
@@ -61,7 +69,9 @@ describe('nftables layout', () => {
     const port = hostPort();
     const conf = pmConf(net, a, [{ hostPort: port, containerPort: 80, protocol: 'tcp' }], { backend: 'nftables' });
     expect((await portmap('ours', 'ADD', a, conf)).code).toBe(0);
-    expect((await portmap('ours', 'ADD', o, pmConf(other, o, [{ hostPort: hostPort(), containerPort: 80, protocol: 'tcp' }], { backend: 'nftables' }))).code).toBe(0);
+    expect(
+      (await portmap('ours', 'ADD', o, pmConf(other, o, [{ hostPort: hostPort(), containerPort: 80, protocol: 'tcp' }], { backend: 'nftables' }))).code,
+    ).toBe(0);
     const rs = (await nftRuleset()).nftables;
     const chains = rs.filter((i: any) => i.chain?.table === 'cni_hostport' && i.chain.family === 'ip').map((i: any) => i.chain);
     expect(chains.map((c: any) => c.name).sort()).toEqual(['hostip_hostports', 'hostports', 'hostports_all', 'masquerading', 'output', 'prerouting']);

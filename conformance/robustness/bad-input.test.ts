@@ -4,11 +4,22 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  bridgeName, cleanup, containerId, createNetns, diffHostState, exclusiveHost, haveOurBin, ipamDataDir, netName,
-  snapshotHost, trackPath, type HostSnapshot, type Netns,
+  bridgeName,
+  cleanup,
+  containerId,
+  createNetns,
+  diffHostState,
+  exclusiveHost,
+  haveOurBin,
+  ipamDataDir,
+  netName,
+  snapshotHost,
+  trackPath,
+  type HostSnapshot,
+  type Netns,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
-import { generateCorpus, type Case, type Context, type PluginName } from './corpus.ts';
+import { generateCorpus, type Context, type PluginName } from './corpus.ts';
 import { foreignLinks, runAll, runCase, type Verdict } from './runner.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
@@ -40,9 +51,13 @@ describe.skipIf(!ok)('robustness: bad input corpus', () => {
   // further, as upstream does: scaffolding without state, so not a leak. The round-robin cursor
   // (last_reserved_ip.N) moves when an ADD fails after its first range set, as upstream's does, so
   // that allocation order stays identical to the reference's: a cursor, not a lease.
-  const scaffold = (sec: string, e: string) => (sec === 'routes' && /"dst":"fe80:/.test(e)) ||
-    sec === 'files' && (e === ctx.dataDir || e === `${ctx.dataDir}/${ctx.net}` || e === `${ctx.dataDir}/${ctx.net}/lock` ||
-      e.startsWith(`${ctx.dataDir}/${ctx.net}/last_reserved_ip.`));
+  const scaffold = (sec: string, e: string) =>
+    (sec === 'routes' && /"dst":"fe80:/.test(e)) ||
+    (sec === 'files' &&
+      (e === ctx.dataDir ||
+        e === `${ctx.dataDir}/${ctx.net}` ||
+        e === `${ctx.dataDir}/${ctx.net}/lock` ||
+        e.startsWith(`${ctx.dataDir}/${ctx.net}/last_reserved_ip.`)));
   const diff = (a: [HostSnapshot, HostSnapshot], b: [HostSnapshot, HostSnapshot]) => [
     ...diffHostState(a[0], b[0], { ignore: scaffold, ignoreLink: foreignLinks(a[0], b[0]) }),
     ...diffHostState(a[1], b[1]).map((d) => `netns ${d}`),

@@ -26,14 +26,23 @@ export interface Container {
 
 export function bridgeConf(n: Net): Record<string, unknown> {
   return {
-    cniVersion: '1.1.0', name: n.name, type: 'bridge', bridge: n.bridge, isGateway: true, ipMasq: true,
+    cniVersion: '1.1.0',
+    name: n.name,
+    type: 'bridge',
+    bridge: n.bridge,
+    isGateway: true,
+    ipMasq: true,
     ipam: { type: n.ipamType ?? 'host-local', dataDir: n.dataDir, ranges: [[{ subnet: n.subnet, ...n.range }]] },
   };
 }
 
 export function portmapConf(n: Net, c: Container, prevResult?: unknown): Record<string, unknown> {
   return {
-    cniVersion: '1.1.0', name: n.name, type: 'portmap', capabilities: { portMappings: true }, snat: true,
+    cniVersion: '1.1.0',
+    name: n.name,
+    type: 'portmap',
+    capabilities: { portMappings: true },
+    snat: true,
     runtimeConfig: { portMappings: [{ hostPort: c.hostPort, containerPort: 80, protocol: 'tcp' }] },
     ...(prevResult ? { prevResult } : {}),
   };
@@ -52,7 +61,8 @@ export interface Step {
   r: PluginResult;
 }
 
-const fail = (s: Step) => new Error(`${s.plugin} ${s.verb} failed (exit ${s.r.code}${s.r.signal ? ` ${s.r.signal}` : ''}): ${s.r.stdout.slice(0, 400)} ${s.r.stderr.slice(0, 400)}`);
+const fail = (s: Step) =>
+  new Error(`${s.plugin} ${s.verb} failed (exit ${s.r.code}${s.r.signal ? ` ${s.r.signal}` : ''}): ${s.r.stdout.slice(0, 400)} ${s.r.stderr.slice(0, 400)}`);
 
 async function timed(plugin: string, verb: string, p: Promise<PluginResult>): Promise<Step> {
   const t0 = performance.now();

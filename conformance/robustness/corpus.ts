@@ -43,15 +43,57 @@ const HUGE = 'y'.repeat(1 << 20);
 
 /** Strings that must never reach a command, batch line, ruleset or path unvalidated. */
 export const HOSTILE_STRINGS: string[] = [
-  'a b', 'a\tb', 'a\nb', 'a\rb', 'a/b', '../..', '..', '.', 'a"b', "a'b", 'a\\b', 'a;b', 'a|b', 'a&b',
-  '$(id)', '`id`', 'a#b', 'a{b}', 'a*', 'a?', 'a\u0000b', '-F', '--help', ' a', 'a ', 'a\u007fb',
-  'x'.repeat(16), LONG, 'é'.repeat(8), 'a,b', 'a=b', '\u202e', 'a:b',
+  'a b',
+  'a\tb',
+  'a\nb',
+  'a\rb',
+  'a/b',
+  '../..',
+  '..',
+  '.',
+  'a"b',
+  "a'b",
+  'a\\b',
+  'a;b',
+  'a|b',
+  'a&b',
+  '$(id)',
+  '`id`',
+  'a#b',
+  'a{b}',
+  'a*',
+  'a?',
+  'a\u0000b',
+  '-F',
+  '--help',
+  ' a',
+  'a ',
+  'a\u007fb',
+  'x'.repeat(16),
+  LONG,
+  'é'.repeat(8),
+  'a,b',
+  'a=b',
+  '\u202e',
+  'a:b',
 ];
 /** The same, minus NUL (execve cannot carry it in an environment variable). */
 const HOSTILE_ENV = HOSTILE_STRINGS.filter((s) => !s.includes('\u0000') && s !== LONG);
 
-const BAD_CIDRS = ['', 'x', '10.0.0.0/33', '300.1.1.1/24', '10.0.0.1', '10.0.0.0/24\n', '10.0.0.0/-1', 'fd00::/129',
-  '10.0.0.0 /24', '10.0.0.0/24;x', '::ffff:10.0.0.0/200', '1.2.3.4/32/1'];
+const BAD_CIDRS = [
+  '',
+  'x',
+  '10.0.0.0/33',
+  '300.1.1.1/24',
+  '10.0.0.1',
+  '10.0.0.0/24\n',
+  '10.0.0.0/-1',
+  'fd00::/129',
+  '10.0.0.0 /24',
+  '10.0.0.0/24;x',
+  '::ffff:10.0.0.0/200',
+  '1.2.3.4/32/1',
+];
 const BAD_IPS = ['x', '10.0.0.256', '10.0.0.1/24', '10.0.0.1\n', '10.0.0.1;x', 'fe80::1%eth0', '1.2.3', '$(id)', ''];
 const BAD_INTS = [-1, 1e10, 2 ** 53, 1.5, '80', true, null, [], {}, 'NaN', 1e308];
 const BAD_TYPES: unknown[] = [42, true, [], {}, 'str'];
@@ -72,7 +114,10 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
       return { cniVersion: '1.1.0', name: c.net, type: 'bridge', bridge: c.bridge, isGateway: true, ipMasq: true, ipam: ipam(c) };
     case 'portmap':
       return {
-        cniVersion: '1.1.0', name: c.net, type: 'portmap', capabilities: { portMappings: true },
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'portmap',
+        capabilities: { portMappings: true },
         runtimeConfig: { portMappings: [{ hostPort: 18080, containerPort: 80, protocol: 'tcp' }] },
         prevResult: {
           cniVersion: '1.1.0',
@@ -82,7 +127,11 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
       };
     case 'firewall':
       return {
-        cniVersion: '1.1.0', name: c.net, type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge',
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'firewall',
+        backend: 'iptables',
+        ingressPolicy: 'same-bridge',
         prevResult: {
           cniVersion: '1.1.0',
           interfaces: [{ name: c.bridge }, { name: 'eth0', sandbox: c.netns }],
@@ -92,8 +141,14 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
     case 'tuning':
       // A valid ADD would fail only for want of eth0 in the namespace: every case must fail earlier.
       return {
-        cniVersion: '1.1.0', name: c.net, type: 'tuning', dataDir: `${c.dataDir}/tuning`,
-        mac: '02:00:00:00:00:01', mtu: 1400, promisc: true, sysctl: { 'net.core.somaxconn': '512' },
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'tuning',
+        dataDir: `${c.dataDir}/tuning`,
+        mac: '02:00:00:00:00:01',
+        mtu: 1400,
+        promisc: true,
+        sysctl: { 'net.core.somaxconn': '512' },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
       };
   }
@@ -135,7 +190,7 @@ interface Mutation {
 }
 
 const show = (v: unknown) => {
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return s.length > 24 ? `${s.slice(0, 20)}…(${s.length})` : s;
 };
 
@@ -164,7 +219,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
   m.push({ what: 'CNI_COMMAND bogus', verbs: ['BOGUS'], msg: /CNI_COMMAND/ });
   m.push({ what: 'CNI_COMMAND lowercase', verbs: ['BOGUS'], env: { CNI_COMMAND: 'add' }, msg: /CNI_COMMAND/ });
   for (const k of ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_NETNS'] as const) {
-    const verbs = k === 'CNI_NETNS' ? ['ADD', 'CHECK'] as Verb[] : ATTACH.filter((v) => all.includes(v));
+    const verbs = k === 'CNI_NETNS' ? (['ADD', 'CHECK'] as Verb[]) : ATTACH.filter((v) => all.includes(v));
     m.push({ what: `${k} unset`, verbs, unset: [k], msg: new RegExp(k) });
   }
   for (const v of HOSTILE_ENV.filter((s) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s))) {
@@ -174,12 +229,19 @@ function generic(p: PluginName, c: Context): Mutation[] {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
   // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net'] : []) {
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning'
+    ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
+    : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
   }
   // Exists but is no network namespace: refused by every plugin, before anything (netns-type.test.ts has them all).
   for (const v of ['/proc/self/ns/mnt', '/proc/self/ns/uts', '/dev/null']) {
-    m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK', 'DEL'].filter((x) => all.includes(x as Verb)) as Verb[], env: { CNI_NETNS: v }, msg: /not a network namespace/ });
+    m.push({
+      what: `CNI_NETNS ${show(v)}`,
+      verbs: ['ADD', 'CHECK', 'DEL'].filter((x) => all.includes(x as Verb)) as Verb[],
+      env: { CNI_NETNS: v },
+      msg: /not a network namespace/,
+    });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
     if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
@@ -245,12 +307,24 @@ function specific(p: PluginName, c: Context): Mutation[] {
     for (const v of [...HOSTILE_STRINGS.filter(badIfname), 42, [], {}]) {
       field('bridge', v, /bridge/i, ['ADD', 'DEL', 'CHECK']);
     }
-    for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', 'cni-ts-missing-ipam', '..', 'a/b', 'a\u0000b']) field('ipam.type', v, /ipam|plugin|type|find|not found/i, add);
+    for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', 'cni-ts-missing-ipam', '..', 'a/b', 'a\u0000b'])
+      field('ipam.type', v, /ipam|plugin|type|find|not found/i, add);
     for (const v of [-1, 1e9, 65536 * 4, 'x', 1.5]) field('mtu', v, /mtu/i, add);
     for (const v of [-1, 4095, 5000, 'x', 1.5]) field('vlan', v, /vlan/i, add);
     for (const v of [[{ id: 0 }], [{ id: 4095 }], [{ minID: 5, maxID: 1 }], [{ minID: 5 }], 'x', [{ id: 'x' }]]) field('vlanTrunk', v, /vlan|trunk|ID/i, add);
     for (const v of ['bogus', 'iptables;x', 'nftables\n', 42]) field('ipMasqBackend', v, /ipMasqBackend|backend/i, add);
-    for (const k of ['isGateway', 'isDefaultGateway', 'ipMasq', 'hairpinMode', 'promiscMode', 'forceAddress', 'macspoofchk', 'enabledad', 'disableContainerInterface', 'portIsolation']) {
+    for (const k of [
+      'isGateway',
+      'isDefaultGateway',
+      'ipMasq',
+      'hairpinMode',
+      'promiscMode',
+      'forceAddress',
+      'macspoofchk',
+      'enabledad',
+      'disableContainerInterface',
+      'portIsolation',
+    ]) {
       field(k, 'yes', new RegExp(k, 'i'), add);
     }
     for (const v of ['zz:zz:zz:zz:zz:zz', 'aa:bb', 'aa:bb:cc:dd:ee:ff\n', '$(id)', 42, '01:00:5e:00:00:01']) {
@@ -279,7 +353,19 @@ function specific(p: PluginName, c: Context): Mutation[] {
     for (const v of ['a b', 'a\nb', 'x'.repeat(40), 'a;b', '"x"', '$(id)', 42, '-F', '--flush', '-j', '']) {
       field('externalSetMarkChain', v, /externalSetMarkChain|chain/i, add);
     }
-    for (const v of [['-s 1.2.3.4\n-F'], ['"'], [';'], ['-m comment --comment "x'], ['-s 1.2.3.4 #'], [''], 'x', [42], ['a\u0000b'], ['`id`'], ['-j ACCEPT\nCOMMIT']]) {
+    for (const v of [
+      ['-s 1.2.3.4\n-F'],
+      ['"'],
+      [';'],
+      ['-m comment --comment "x'],
+      ['-s 1.2.3.4 #'],
+      [''],
+      'x',
+      [42],
+      ['a\u0000b'],
+      ['`id`'],
+      ['-j ACCEPT\nCOMMIT'],
+    ]) {
       field('conditionsV4', v, /conditionsV4|condition/i, add);
     }
     // nft conditions: a token can never end the statement (no ';' or newline), so a stray brace
@@ -291,8 +377,14 @@ function specific(p: PluginName, c: Context): Mutation[] {
     for (const v of ['bogus', 'iptables\n', 42]) field('backend', v, /backend/i, add);
     for (const v of ['yes', 1]) field('snat', v, /snat/i, add);
     field('prevResult', undefined, /prevResult|chained|chain/i, ['ADD', 'CHECK']);
-    for (const v of ['x', 42, { ips: 'x' }, { cniVersion: '1.1.0', ips: [{ address: 'bogus' }] }, { cniVersion: '1.1.0', ips: [{ address: '10.0.0.1' }] },
-      { cniVersion: '9.9.9', ips: [] }]) {
+    for (const v of [
+      'x',
+      42,
+      { ips: 'x' },
+      { cniVersion: '1.1.0', ips: [{ address: 'bogus' }] },
+      { cniVersion: '1.1.0', ips: [{ address: '10.0.0.1' }] },
+      { cniVersion: '9.9.9', ips: [] },
+    ]) {
       field('prevResult', v, /prevResult|result|address|IP|version|unmarshal|decod/i, ['ADD', 'CHECK']);
     }
     field('runtimeConfig.portMappings', 'x', /portMappings|runtimeConfig/i, add);
@@ -303,13 +395,35 @@ function specific(p: PluginName, c: Context): Mutation[] {
     const every: Verb[] = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'];
     for (const v of ['bogus', 'iptables\n', 'nftables', 'firewalld;x', 42]) field('backend', v, /backend/i, every);
     for (const v of ['bogus', 'same-bridge;x', 'isolated', 'Open', 42, []]) field('ingressPolicy', v, /ingressPolicy|ingress policy/i, every);
-    for (const v of ['a b', 'a\nb', 'x'.repeat(40), 'a;b', '"x"', '$(id)', 42, '-F', '--flush', '-j', 'ACCEPT', 'FORWARD', 'CNI-FORWARD', 'CNI-ISOLATION-STAGE-1', 'a\u0000b']) {
+    for (const v of [
+      'a b',
+      'a\nb',
+      'x'.repeat(40),
+      'a;b',
+      '"x"',
+      '$(id)',
+      42,
+      '-F',
+      '--flush',
+      '-j',
+      'ACCEPT',
+      'FORWARD',
+      'CNI-FORWARD',
+      'CNI-ISOLATION-STAGE-1',
+      'a\u0000b',
+    ]) {
       field('iptablesAdminChainName', v, /iptablesAdminChainName|chain/i, every);
     }
     for (const v of ['a b', 'a;b', '$(id)', '-x', 'a\nb', 'x'.repeat(80), 42, {}]) field('firewalldZone', v, /firewalldZone|zone/i, every);
     field('prevResult', undefined, /prevResult/i, ['ADD', 'CHECK']);
-    for (const v of ['x', 42, { ips: 'x' }, { cniVersion: '1.1.0', ips: [{ address: 'bogus' }] }, { cniVersion: '1.1.0', ips: [{ address: '10.0.0.1' }] },
-      { cniVersion: '9.9.9', ips: [] }]) {
+    for (const v of [
+      'x',
+      42,
+      { ips: 'x' },
+      { cniVersion: '1.1.0', ips: [{ address: 'bogus' }] },
+      { cniVersion: '1.1.0', ips: [{ address: '10.0.0.1' }] },
+      { cniVersion: '9.9.9', ips: [] },
+    ]) {
       field('prevResult', v, /prevResult|result|address|IP|version|unmarshal|decod/i, ['ADD', 'CHECK', 'DEL']);
     }
     // The bridge name becomes -i/-o of the isolation rules.
@@ -327,8 +441,19 @@ function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: 
   const addCheck = ['ADD', 'CHECK'] as Verb[];
   const add = ['ADD'] as Verb[];
   // Keys: everything that could walk out of /proc/sys/net or be read as sysctl(8) syntax.
-  const keys = ['kernel.hostname', 'kernel/hostname', 'net', 'net.', '.net.core.somaxconn', 'net/../kernel/hostname', 'net..core',
-    'net.core.somaxconn/..', 'vm.overcommit_memory', 'net.IFNAME', ...HOSTILE_STRINGS.filter((x) => /[\s=.\x00-\x1f\x7f]/.test(x)).map((x) => `net.core.${x}`)];
+  const keys = [
+    'kernel.hostname',
+    'kernel/hostname',
+    'net',
+    'net.',
+    '.net.core.somaxconn',
+    'net/../kernel/hostname',
+    'net..core',
+    'net.core.somaxconn/..',
+    'vm.overcommit_memory',
+    'net.IFNAME',
+    ...HOSTILE_STRINGS.filter((x) => /[\s=.\x00-\x1f\x7f]/.test(x)).map((x) => `net.core.${x}`),
+  ];
   for (const [i, k] of [...new Set(keys)].entries()) {
     if (k === 'net.IFNAME') continue; // a valid key (sets net/<ifname>: fails in the kernel, not here)
     field('sysctl', { [k]: '1' }, /sysctl/i, i < 6 ? addCheck : add);

@@ -4,18 +4,29 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  baseEnv, containerId, createNetns, deleteNetns, diffHostState, exclusiveHost, haveOurBin, links, makeTempDir, mixedCniPath, netName,
-  onCleanup, ourBin, run, snapshotHost, OUR_BIN_DIR,
+  baseEnv,
+  containerId,
+  createNetns,
+  deleteNetns,
+  diffHostState,
+  exclusiveHost,
+  haveOurBin,
+  links,
+  makeTempDir,
+  mixedCniPath,
+  netName,
+  onCleanup,
+  ourBin,
+  run,
+  snapshotHost,
+  OUR_BIN_DIR,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
-import {
-  addChain, bridgeConf, call, delChain, leases, portmapConf, waitProcsGone, type Container, type Net,
-} from './chain.ts';
+import { addChain, bridgeConf, call, delChain, leases, portmapConf, waitProcsGone, type Net } from './chain.ts';
 import { SCALE, report } from './scale.ts';
 import { diff, newCtr, newNet, nsName, snap, warmUp } from './state.ts';
-import { foreignLinks } from './runner.ts';
 import { FIREWALL, makeHost, trackState } from '../firewall/sandbox.ts';
 import { call as callTuning, conf as tuningConf, makeEnv as makeTuningEnv, snapshot as tuningSnapshot } from '../tuning/helpers.ts';
 
@@ -42,7 +53,12 @@ describe.skipIf(!ok)('robustness: faults', () => {
           prev = br.json;
         }
         const env = {
-          ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: c.id, CNI_NETNS: c.netns, CNI_IFNAME: 'eth0', CNI_PATH: OUR_BIN_DIR,
+          ...baseEnv(),
+          CNI_COMMAND: 'ADD',
+          CNI_CONTAINERID: c.id,
+          CNI_NETNS: c.netns,
+          CNI_IFNAME: 'eth0',
+          CNI_PATH: OUR_BIN_DIR,
         };
         const conf = victim === 'portmap' ? portmapConf(n, c, prev) : bridgeConf(n);
         const child = execa(ourBin(victim), [], { env, extendEnv: false, input: JSON.stringify(conf), reject: false });
@@ -72,46 +88,67 @@ describe.skipIf(!ok)('robustness: faults', () => {
     expect(problems).toEqual([]);
   });
 
-  it.skipIf(!haveOurBin('firewall'))('SIGKILL at a random point of firewall ADD (in a host stand-in), then DEL without prevResult leaves nothing', { timeout: 300_000 }, async () => {
-    // The firewall's rules go to a FORWARD-DROP stand-in for the host, never to the real filter table.
-    const host = await makeHost();
-    const net = netName();
-    const dir = trackState(net);
-    const ns = await createNetns();
-    const conf = (i: number) => ({
-      cniVersion: '1.1.0', name: net, type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge',
-      prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'cgbrk' }, { name: 'eth0', sandbox: ns.path }],
-        ips: [{ interface: 1, address: `10.201.40.${i + 2}/24` }, { interface: 1, address: `fd01:201:40::${i + 2}/64` }] },
-    });
-    const env = (command: string, cid: string) => ({ ...baseEnv(), CNI_COMMAND: command, CNI_CONTAINERID: cid, CNI_NETNS: ns.path, CNI_IFNAME: 'eth0', CNI_PATH: OUR_BIN_DIR });
-    const exec = (command: string, cid: string, c: object) =>
-      execa('ip', ['netns', 'exec', host.ns.name, FIREWALL.ours], { env: env(command, cid), extendEnv: false, input: JSON.stringify(c), reject: false });
-    // Warm-up: the shared chains and this bridge's isolation exist before the snapshots.
-    const w = containerId();
-    expect((await exec('ADD', w, conf(99))).exitCode).toBe(0);
-    expect((await exec('DEL', w, { ...conf(99), prevResult: undefined })).exitCode).toBe(0);
-    const trials = Math.max(6, SCALE.killTrials / 2);
-    const problems: string[] = [];
-    let killed = 0;
-    for (let t = 0; t < trials; t++) {
-      const cid = containerId();
-      // Wider than the chain's: start-up alone takes most of 150 ms on a loaded machine.
-      const delay = randomInt(0, 401);
-      const before = await snapshotHost({ netns: host.ns.name, dirs: [dir] });
-      const child = exec('ADD', cid, conf(t));
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
-      const r = await child;
-      clearTimeout(timer);
-      if (r.signal === 'SIGKILL') killed++;
-      await waitProcsGone(cid); // iptables-restore started by the killed plugin finishes on its own
-      const del = await exec('DEL', cid, { ...conf(t), prevResult: undefined });
-      if (del.exitCode !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL failed: ${del.stdout}`);
-      const d = diffHostState(before, await snapshotHost({ netns: host.ns.name, dirs: [dir] }), { ignore: (sec, e) => sec === 'files' && e === dir });
-      if (d.length) problems.push(`trial ${t} (killed after ${delay} ms) left: ${d.join('; ').slice(0, 800)}`);
-    }
-    report('firewall SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
-    expect(problems).toEqual([]);
-  });
+  it.skipIf(!haveOurBin('firewall'))(
+    'SIGKILL at a random point of firewall ADD (in a host stand-in), then DEL without prevResult leaves nothing',
+    { timeout: 300_000 },
+    async () => {
+      // The firewall's rules go to a FORWARD-DROP stand-in for the host, never to the real filter table.
+      const host = await makeHost();
+      const net = netName();
+      const dir = trackState(net);
+      const ns = await createNetns();
+      const conf = (i: number) => ({
+        cniVersion: '1.1.0',
+        name: net,
+        type: 'firewall',
+        backend: 'iptables',
+        ingressPolicy: 'same-bridge',
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: 'cgbrk' }, { name: 'eth0', sandbox: ns.path }],
+          ips: [
+            { interface: 1, address: `10.201.40.${i + 2}/24` },
+            { interface: 1, address: `fd01:201:40::${i + 2}/64` },
+          ],
+        },
+      });
+      const env = (command: string, cid: string) => ({
+        ...baseEnv(),
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: cid,
+        CNI_NETNS: ns.path,
+        CNI_IFNAME: 'eth0',
+        CNI_PATH: OUR_BIN_DIR,
+      });
+      const exec = (command: string, cid: string, c: object) =>
+        execa('ip', ['netns', 'exec', host.ns.name, FIREWALL.ours], { env: env(command, cid), extendEnv: false, input: JSON.stringify(c), reject: false });
+      // Warm-up: the shared chains and this bridge's isolation exist before the snapshots.
+      const w = containerId();
+      expect((await exec('ADD', w, conf(99))).exitCode).toBe(0);
+      expect((await exec('DEL', w, { ...conf(99), prevResult: undefined })).exitCode).toBe(0);
+      const trials = Math.max(6, SCALE.killTrials / 2);
+      const problems: string[] = [];
+      let killed = 0;
+      for (let t = 0; t < trials; t++) {
+        const cid = containerId();
+        // Wider than the chain's: start-up alone takes most of 150 ms on a loaded machine.
+        const delay = randomInt(0, 401);
+        const before = await snapshotHost({ netns: host.ns.name, dirs: [dir] });
+        const child = exec('ADD', cid, conf(t));
+        const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+        const r = await child;
+        clearTimeout(timer);
+        if (r.signal === 'SIGKILL') killed++;
+        await waitProcsGone(cid); // iptables-restore started by the killed plugin finishes on its own
+        const del = await exec('DEL', cid, { ...conf(t), prevResult: undefined });
+        if (del.exitCode !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL failed: ${del.stdout}`);
+        const d = diffHostState(before, await snapshotHost({ netns: host.ns.name, dirs: [dir] }), { ignore: (sec, e) => sec === 'files' && e === dir });
+        if (d.length) problems.push(`trial ${t} (killed after ${delay} ms) left: ${d.join('; ').slice(0, 800)}`);
+      }
+      report('firewall SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
+      expect(problems).toEqual([]);
+    },
+  );
 
   it('a failing IPAM plugin: its error is passed on and nothing is left', async () => {
     const dir = await makeTempDir('failipam');
@@ -233,10 +270,7 @@ describe.skipIf(!ok)('robustness: faults', () => {
     const live = [...addrs.slice(N / 2), ...secondRes.map((r) => r.ips[0].address as string)];
     expect(new Set(live).size).toBe(live.length);
     expect((await leases(n)).length).toBe(live.length);
-    await Promise.all([
-      ...first.slice(N / 2).map((c, i) => delChain(n, c, firstRes[N / 2 + i])),
-      ...second.map((c, i) => delChain(n, c, secondRes[i])),
-    ]);
+    await Promise.all([...first.slice(N / 2).map((c, i) => delChain(n, c, firstRes[N / 2 + i])), ...second.map((c, i) => delChain(n, c, secondRes[i]))]);
     expect(await leases(n)).toEqual([]);
     const ports = (await links()).filter((l) => l.master === n.bridge);
     expect(ports.map((l) => l.ifname)).toEqual([]);
@@ -256,7 +290,12 @@ describe.skipIf(!haveOurBin('tuning'))('robustness: tuning faults', () => {
       const before = await tuningSnapshot(e);
       const c = tuningConf(e, { mac: '02:00:00:00:99:01', mtu: 1300, promisc: true, allmulti: true, txQLen: 50 });
       const env = {
-        ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: e.cid, CNI_NETNS: e.ns.path, CNI_IFNAME: e.ifname, CNI_PATH: OUR_BIN_DIR,
+        ...baseEnv(),
+        CNI_COMMAND: 'ADD',
+        CNI_CONTAINERID: e.cid,
+        CNI_NETNS: e.ns.path,
+        CNI_IFNAME: e.ifname,
+        CNI_PATH: OUR_BIN_DIR,
       };
       const delay = randomInt(0, 251); // start-up alone is 40–100 ms: most kills land in the work
       const child = execa(ourBin('tuning'), [], { env, extendEnv: false, input: JSON.stringify(c), reject: false });

@@ -6,8 +6,20 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  bridgeName, containerId, createNetns, diffHostState, exclusiveHost, haveOurBin, ipamDataDir, makeTempDir, netName,
-  onCleanup, ourBin, run, runPlugin, snapshotHost,
+  bridgeName,
+  containerId,
+  createNetns,
+  diffHostState,
+  exclusiveHost,
+  haveOurBin,
+  ipamDataDir,
+  makeTempDir,
+  netName,
+  onCleanup,
+  ourBin,
+  run,
+  runPlugin,
+  snapshotHost,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 
@@ -41,13 +53,28 @@ describe.skipIf(!PLUGINS.every(haveOurBin))('robustness: CNI_NETNS of another ki
       bridge: { cniVersion: '1.1.0', name: net, type: 'bridge', bridge, isGateway: true, ipMasq: true, ipam },
       'host-local': { cniVersion: '1.1.0', name: net, type: 'host-local', ipam },
       portmap: {
-        cniVersion: '1.1.0', name: net, type: 'portmap', runtimeConfig: { portMappings: [{ hostPort: 28_099, containerPort: 80, protocol: 'tcp' }] },
+        cniVersion: '1.1.0',
+        name: net,
+        type: 'portmap',
+        runtimeConfig: { portMappings: [{ hostPort: 28_099, containerPort: 80, protocol: 'tcp' }] },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: ns.path }], ips: [{ address: '10.166.17.2/24', interface: 0 }] },
       },
     };
-    const prev = { cniVersion: '1.1.0', interfaces: [{ name: bridge }, { name: 'eth0', sandbox: ns.path }], ips: [{ address: '10.166.17.2/24', gateway: '10.166.17.1', interface: 1 }] };
+    const prev = {
+      cniVersion: '1.1.0',
+      interfaces: [{ name: bridge }, { name: 'eth0', sandbox: ns.path }],
+      ips: [{ address: '10.166.17.2/24', gateway: '10.166.17.1', interface: 1 }],
+    };
     confs.firewall = { cniVersion: '1.1.0', name: net, type: 'firewall', backend: 'iptables', prevResult: prev };
-    confs.tuning = { cniVersion: '1.1.0', name: net, type: 'tuning', dataDir: `${dataDir}/tuning`, mtu: 1400, sysctl: { 'net.core.somaxconn': '512' }, prevResult: prev };
+    confs.tuning = {
+      cniVersion: '1.1.0',
+      name: net,
+      type: 'tuning',
+      dataDir: `${dataDir}/tuning`,
+      mtu: 1400,
+      sysctl: { 'net.core.somaxconn': '512' },
+      prevResult: prev,
+    };
     const problems: string[] = [];
     await exclusiveHost(async () => {
       const dirs = [dataDir, `/var/lib/cni/networks/${net}`];
@@ -61,7 +88,8 @@ describe.skipIf(!PLUGINS.every(haveOurBin))('robustness: CNI_NETNS of another ki
             const what = `${plugin} ${command} ${netns}`;
             if (r.timedOut || ms > 1000) problems.push(`${what}: took ${Math.round(ms)} ms`);
             if (r.code === 0 || r.json?.code !== 4) problems.push(`${what}: ${r.stdout.trim() || `exit ${r.code}`}`);
-            else if (!String(r.json.msg).includes(`"${netns}"`) || !/not a network namespace/.test(r.json.msg)) problems.push(`${what}: unclear message ${r.json.msg}`);
+            else if (!String(r.json.msg).includes(`"${netns}"`) || !/not a network namespace/.test(r.json.msg))
+              problems.push(`${what}: unclear message ${r.json.msg}`);
           }
         }
       }

@@ -8,8 +8,19 @@ import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import {
-  baseEnv, cnitool, cnitoolContainerId, createNetns, exclusiveHost, haveCnitool, haveOurBin, makeConfDir, mixedCniPath, ourBin,
-  run, writeConflist, OUR_BIN_DIR,
+  baseEnv,
+  cnitool,
+  cnitoolContainerId,
+  createNetns,
+  exclusiveHost,
+  haveCnitool,
+  haveOurBin,
+  makeConfDir,
+  mixedCniPath,
+  ourBin,
+  run,
+  writeConflist,
+  OUR_BIN_DIR,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { addChain, bridgeConf, call, leases, loopbackConf, portmapConf, waitProcsGone, type Container, type Net } from './chain.ts';
@@ -76,7 +87,10 @@ describe.skipIf(!ok)('robustness: a retried ADD leaves the live container as it 
       const n = await newNet(`${subnet}.0/24`, { cniPath });
       const c = await newCtr();
       const conf = {
-        ...bridgeConf(n), cniVersion: '1.0.0', ipMasqBackend: backend, macspoofchk: true,
+        ...bridgeConf(n),
+        cniVersion: '1.0.0',
+        ipMasqBackend: backend,
+        macspoofchk: true,
         ipam: { type: 'static', addresses: [{ address: `${subnet}.5/24`, gateway: `${subnet}.1` }] },
       };
       const first = await call('bridge', 'ADD', n, c, conf);

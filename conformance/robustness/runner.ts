@@ -54,11 +54,13 @@ export async function runCase(c: Case): Promise<Verdict> {
 export async function runAll(cases: Case[], parallel = 4): Promise<Verdict[]> {
   const out: Verdict[] = new Array(cases.length);
   let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < cases.length) {
-      const i = next++;
-      out[i] = await runCase(cases[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < cases.length) {
+        const i = next++;
+        out[i] = await runCase(cases[i]!);
+      }
+    }),
+  );
   return out;
 }

@@ -3,9 +3,7 @@
 // per-operation median time of the last cycles not drifting above the first ones.
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  bridgeName, containerId, createNetns, deleteNetns, haveOurBin, iptablesSaveAll, ipamDataDir, links, netName, nftRuleset, run,
-} from '../lib/index.ts';
+import { bridgeName, containerId, createNetns, deleteNetns, haveOurBin, iptablesSaveAll, ipamDataDir, links, netName, nftRuleset, run } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { addChain, bridgeConf, call, checkChain, delChain, leases, median, type Net, type Step } from './chain.ts';
 import { FULL, SCALE, report } from './scale.ts';
@@ -24,35 +22,37 @@ describe.skipIf(!ok)('robustness: load soak', () => {
     // Rounds of `parallel` cycles: between rounds this worker drops its shared host lock, so other
     // files' exclusive before/after snapshots are not starved for the whole soak.
     for (let round = 0; round < SCALE.cycles; round += SCALE.parallel) {
-    await Promise.all(Array.from({ length: Math.min(SCALE.parallel, SCALE.cycles - round) }, async (_, k) => {
-      {
-        const i = round + k;
-        const ns = await createNetns();
-        const c = { id: containerId(), netns: ns.path, hostPort: portBase + (i % 400) };
-        ids.push(c.id);
-        const steps: Step[] = [];
-        const sum = (verb: string) => steps.filter((s) => s.verb === verb).reduce((a, s) => a + s.ms, 0);
-        try {
-          const res = await addChain(n, c, steps);
-          await checkChain(n, c, res, steps);
-          if (i % 10 === 0) {
-            // A runtime's retry of the ADD is refused and the live container stays intact; so is
-            // a namespace path of another type.
-            const again = await call('bridge', 'ADD', n, c, bridgeConf(n));
-            if (again.code === 0 || !/duplicate allocation/.test(String(again.json?.msg))) throw new Error(`retried ADD: ${again.stdout}`);
-            const mnt = await call('bridge', 'ADD', n, { ...c, netns: '/proc/self/ns/mnt' }, bridgeConf(n));
-            if (mnt.json?.code !== 4) throw new Error(`ADD into a mount namespace: ${mnt.stdout}`);
-            await checkChain(n, c, res);
+      await Promise.all(
+        Array.from({ length: Math.min(SCALE.parallel, SCALE.cycles - round) }, async (_, k) => {
+          {
+            const i = round + k;
+            const ns = await createNetns();
+            const c = { id: containerId(), netns: ns.path, hostPort: portBase + (i % 400) };
+            ids.push(c.id);
+            const steps: Step[] = [];
+            const sum = (verb: string) => steps.filter((s) => s.verb === verb).reduce((a, s) => a + s.ms, 0);
+            try {
+              const res = await addChain(n, c, steps);
+              await checkChain(n, c, res, steps);
+              if (i % 10 === 0) {
+                // A runtime's retry of the ADD is refused and the live container stays intact; so is
+                // a namespace path of another type.
+                const again = await call('bridge', 'ADD', n, c, bridgeConf(n));
+                if (again.code === 0 || !/duplicate allocation/.test(String(again.json?.msg))) throw new Error(`retried ADD: ${again.stdout}`);
+                const mnt = await call('bridge', 'ADD', n, { ...c, netns: '/proc/self/ns/mnt' }, bridgeConf(n));
+                if (mnt.json?.code !== 4) throw new Error(`ADD into a mount namespace: ${mnt.stdout}`);
+                await checkChain(n, c, res);
+              }
+              await delChain(n, c, res, steps);
+              times[i] = { ADD: sum('ADD'), CHECK: sum('CHECK'), DEL: sum('DEL') };
+            } catch (e) {
+              failures.push(`cycle ${i}: ${(e as Error).message}`);
+              await delChain(n, c).catch(() => undefined);
+            }
+            await deleteNetns(ns);
           }
-          await delChain(n, c, res, steps);
-          times[i] = { ADD: sum('ADD'), CHECK: sum('CHECK'), DEL: sum('DEL') };
-        } catch (e) {
-          failures.push(`cycle ${i}: ${(e as Error).message}`);
-          await delChain(n, c).catch(() => undefined);
-        }
-        await deleteNetns(ns);
-      }
-    }));
+        }),
+      );
     }
 
     // Leaks: ports on the bridge, veths, leases, rules naming our containers, conntrack entries.

@@ -10,13 +10,24 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const summary = join(tmpdir(), `cni-ts-robustness-summary-${process.pid}`);
 // Our own Node (24) runs vitest: the system node may be older.
-const r = spawnSync(process.execPath, [resolve(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'conformance', 'conformance/robustness',
-  // One file at a time: the soak's timings (drift) are then its own, not its neighbours'.
-  '--no-file-parallelism', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, SOAK: process.env.SOAK ?? 'full', ROBUSTNESS_SUMMARY: summary },
-});
+const r = spawnSync(
+  process.execPath,
+  [
+    resolve(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    '--project',
+    'conformance',
+    'conformance/robustness',
+    // One file at a time: the soak's timings (drift) are then its own, not its neighbours'.
+    '--no-file-parallelism',
+    ...process.argv.slice(2),
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, SOAK: process.env.SOAK ?? 'full', ROBUSTNESS_SUMMARY: summary },
+  },
+);
 let lines = '';
 try {
   lines = readFileSync(summary, 'utf8');

@@ -1,9 +1,7 @@
 // Nets, containers and before/after state of the chain suites (faults, retry): what a failed or
 // killed call must leave exactly as it was.
 import { randomInt } from 'node:crypto';
-import {
-  bridgeName, containerId, createNetns, deleteNetns, diffHostState, ipamDataDir, netName, snapshotHost, type HostSnapshot,
-} from '../lib/index.ts';
+import { bridgeName, containerId, createNetns, deleteNetns, diffHostState, ipamDataDir, netName, snapshotHost, type HostSnapshot } from '../lib/index.ts';
 import { addChain, delChain, type Container, type Net } from './chain.ts';
 import { foreignLinks } from './runner.ts';
 
@@ -27,15 +25,18 @@ export async function snap(n: Net, c?: Container): Promise<HostSnapshot[]> {
 // IPv6 link-local addresses (and their local/anycast routes) come and go with carrier, by the
 // kernel's addrconf, asynchronously: never plugin state.
 const linkLocal = (sec: string, e: string) => sec === 'routes' && /"dst":"fe80:/.test(e);
-const lockOrCursor = (n: Net) => (sec: string, e: string) => linkLocal(sec, e) ||
-  (sec === 'files' && (e.endsWith('/lock') || e.includes('/last_reserved_ip.') || e === `${n.dataDir}/${n.name}`));
+const lockOrCursor = (n: Net) => (sec: string, e: string) =>
+  linkLocal(sec, e) || (sec === 'files' && (e.endsWith('/lock') || e.includes('/last_reserved_ip.') || e === `${n.dataDir}/${n.name}`));
 export function diff(n: Net, a: HostSnapshot[], b: HostSnapshot[]): string[] {
   // last_reserved_ip moves with every successful ADD: only leases are state a DEL must undo. The
   // bridge's carrier (and with it route flags, link-local routes) follows its ports asynchronously:
   // compare its non-link-local addresses instead of its link state.
   const brAddrs = (s: HostSnapshot) => JSON.stringify((s.addrs[n.bridge] ?? []).filter((x) => !x.includes('fe80:')));
   const out = a.flatMap((s, i) =>
-    diffHostState(s, b[i]!, { ignore: lockOrCursor(n), ignoreLink: (l) => (i === 0 && l === n.bridge) || foreignLinks(s, b[i]!)(l) }).map((d) => (i ? `netns ${d}` : d)));
+    diffHostState(s, b[i]!, { ignore: lockOrCursor(n), ignoreLink: (l) => (i === 0 && l === n.bridge) || foreignLinks(s, b[i]!)(l) }).map((d) =>
+      i ? `netns ${d}` : d,
+    ),
+  );
   if (brAddrs(a[0]!) !== brAddrs(b[0]!)) out.push(`addrs of ${n.bridge}: ${brAddrs(a[0]!)} => ${brAddrs(b[0]!)}`);
   return out;
 }
@@ -47,4 +48,3 @@ export async function warmUp(n: Net): Promise<void> {
   await delChain(n, c, r);
   await deleteNetns(nsName(c));
 }
-

@@ -99,7 +99,10 @@ export function validConf(plugin: PluginName, f: Fixture, cniVersion: string = '
       return { cniVersion, name: f.net, type: 'bridge', bridge: f.bridge, isGateway: true, ipMasq: true, ipam };
     case 'portmap':
       return {
-        cniVersion, name: f.net, type: 'portmap', capabilities: { portMappings: true },
+        cniVersion,
+        name: f.net,
+        type: 'portmap',
+        capabilities: { portMappings: true },
         runtimeConfig: { portMappings: [{ hostPort: f.port, containerPort: 80, protocol: 'tcp' }] },
         prevResult: {
           cniVersion,

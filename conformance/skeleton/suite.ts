@@ -7,11 +7,29 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  OUR_BIN_DIR, RUN_PREFIX, createNetns, diffHostState, exclusiveHost, haveOurBin, makeTempDir, ourBin, runPlugin, snapshotHost,
+  OUR_BIN_DIR,
+  RUN_PREFIX,
+  createNetns,
+  diffHostState,
+  exclusiveHost,
+  haveOurBin,
+  makeTempDir,
+  ourBin,
+  runPlugin,
+  snapshotHost,
   type PluginInvocation,
 } from '../lib/index.ts';
 import {
-  VERSIONS, VERSION_OBJECT, cmpVersion, pMap, expectEmptySuccess, expectError, expectJsonSuccess, fixture, validConf, type PluginName,
+  VERSIONS,
+  VERSION_OBJECT,
+  cmpVersion,
+  pMap,
+  expectEmptySuccess,
+  expectError,
+  expectJsonSuccess,
+  fixture,
+  validConf,
+  type PluginName,
 } from './helpers.ts';
 
 const ALL_ENV = ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'] as const;
@@ -22,7 +40,11 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
     const bin = ourBin(plugin);
     // Attachment env for calls that must fail before touching anything: the netns path never exists.
     const env = (command: string, over: Partial<PluginInvocation> = {}): PluginInvocation => ({
-      command, containerId: `${RUN_PREFIX}-c`, netns: `/var/run/netns/${RUN_PREFIX}-absent`, ifname: 'eth0', ...over,
+      command,
+      containerId: `${RUN_PREFIX}-c`,
+      netns: `/var/run/netns/${RUN_PREFIX}-absent`,
+      ifname: 'eth0',
+      ...over,
     });
 
     it.skipIf(!haveOurBin(plugin))('VERSION prints the version object whatever the env and stdin', async () => {
@@ -63,11 +85,16 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       const f = await fixture();
       const conf = validConf(plugin, f);
       const required: Record<string, readonly string[]> = {
-        ADD: ALL_ENV, CHECK: ALL_ENV, DEL: ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH'], GC: ['CNI_PATH'], STATUS: ['CNI_PATH'],
+        ADD: ALL_ENV,
+        CHECK: ALL_ENV,
+        DEL: ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH'],
+        GC: ['CNI_PATH'],
+        STATUS: ['CNI_PATH'],
       };
       // Empty counts as unset (Go skel tests == ""): checked for ADD.
       const cases = Object.entries(required).flatMap(([command, vars]) =>
-        vars.flatMap((v) => (command === 'ADD' ? [undefined, ''] : [undefined]).map((value) => ({ command, v, value }))));
+        vars.flatMap((v) => (command === 'ADD' ? [undefined, ''] : [undefined]).map((value) => ({ command, v, value }))),
+      );
       await pMap(cases, async ({ command, v, value }) => {
         const e = expectError(await runPlugin(bin, env(command, { extraEnv: { [v]: value } }), conf), 4);
         expect(e.msg, `${command} without ${v}`).toBe(`required env variables [${v}] missing`);
@@ -87,10 +114,14 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       const cases: Array<[string, Partial<PluginInvocation>, RegExp]> = [
         ...ifnames.map((ifname) => ['ADD', { ifname }, /interface name|CNI_IFNAME/] as [string, Partial<PluginInvocation>, RegExp]),
         ...ids.map((containerId) => ['ADD', { containerId }, /containerID/] as [string, Partial<PluginInvocation>, RegExp]),
-        ...['CHECK', 'DEL'].flatMap((c) => [
-          [c, { ifname: 'a/b' }, /interface name|CNI_IFNAME/], [c, { ifname: 'a'.repeat(16) }, /interface name|CNI_IFNAME/],
-          [c, { containerId: '_x y' }, /containerID/],
-        ] as Array<[string, Partial<PluginInvocation>, RegExp]>),
+        ...['CHECK', 'DEL'].flatMap(
+          (c) =>
+            [
+              [c, { ifname: 'a/b' }, /interface name|CNI_IFNAME/],
+              [c, { ifname: 'a'.repeat(16) }, /interface name|CNI_IFNAME/],
+              [c, { containerId: '_x y' }, /containerID/],
+            ] as Array<[string, Partial<PluginInvocation>, RegExp]>,
+        ),
       ];
       await pMap(cases, async ([command, over, re]) => expectError(await runPlugin(bin, env(command, over), conf), 4, re));
       // 15 bytes is still fine: the call gets past env validation (and fails later on the netns).
@@ -111,8 +142,10 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
         ...['9.9.9', '1.2.0', '0.5.0', '1.1'].map((v): Case => [command, { ...conf, cniVersion: v }, 1, 'incompatible CNI versions']),
       ];
       const short = (command: string): Case[] => [
-        [command, '{bad', 6, /unmarshal/], [command, noName, 7, 'missing network name'],
-        [command, { ...conf, name: '-bad/x' }, 7, /invalid characters/], [command, { ...conf, cniVersion: '9.9.9' }, 1, 'incompatible CNI versions'],
+        [command, '{bad', 6, /unmarshal/],
+        [command, noName, 7, 'missing network name'],
+        [command, { ...conf, name: '-bad/x' }, 7, /invalid characters/],
+        [command, { ...conf, cniVersion: '9.9.9' }, 1, 'incompatible CNI versions'],
       ];
       const cases = [...full('ADD'), ...['DEL', 'CHECK', 'GC', 'STATUS'].flatMap(short)];
       await pMap(cases, async ([command, stdin, code, msg]) => {
@@ -128,7 +161,12 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       const f = await fixture();
       const cases = VERSIONS.flatMap((v) => [
         ...(cmpVersion(v, '0.4.0') < 0 ? [{ v, command: 'CHECK' }] : []),
-        ...(cmpVersion(v, '1.1.0') < 0 ? [{ v, command: 'GC' }, { v, command: 'STATUS' }] : []),
+        ...(cmpVersion(v, '1.1.0') < 0
+          ? [
+              { v, command: 'GC' },
+              { v, command: 'STATUS' },
+            ]
+          : []),
       ]);
       await pMap(cases, async ({ v, command }) => {
         const inv = command === 'CHECK' ? env(command) : { command };
@@ -181,7 +219,11 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       const inv = { containerId: f.cid, netns: ns.path, ifname: 'eth0' };
       expectJsonSuccess(await runPlugin(bin, { command: 'ADD', ...inv }, conf));
       expectEmptySuccess(await runPlugin(bin, { command: 'DEL', ...inv }, conf));
-      const over = await runPlugin(bin, { command: 'DEL', ...inv, netns: '/proc/self/ns/net', inNetns: own.name, extraEnv: { CNI_NETNS_OVERRIDE: 'TRUE' } }, conf);
+      const over = await runPlugin(
+        bin,
+        { command: 'DEL', ...inv, netns: '/proc/self/ns/net', inNetns: own.name, extraEnv: { CNI_NETNS_OVERRIDE: 'TRUE' } },
+        conf,
+      );
       expect(over.json?.code).not.toBe(8);
     });
 
@@ -190,10 +232,16 @@ export function skeletonSuite(plugins: readonly PluginName[]): void {
       const conf = validConf(plugin, f);
       const dir = await makeTempDir('path');
       writeFileSync(join(dir, 'README'), 'not a plugin');
-      const r = await runPlugin(bin, {
-        command: 'STATUS', path: `${dir}::${OUR_BIN_DIR}`, args: 'IgnoreUnknown=1;K8S_POD_NAME=x;FOO=bar',
-        extraEnv: { TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', CNI_UNKNOWN: 'x' },
-      }, conf);
+      const r = await runPlugin(
+        bin,
+        {
+          command: 'STATUS',
+          path: `${dir}::${OUR_BIN_DIR}`,
+          args: 'IgnoreUnknown=1;K8S_POD_NAME=x;FOO=bar',
+          extraEnv: { TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', CNI_UNKNOWN: 'x' },
+        },
+        conf,
+      );
       expectEmptySuccess(r);
     });
   });

@@ -20,15 +20,40 @@ interface Case {
 const CASES: Case[] = [
   {
     title: 'mac, mtu, promisc, allmulti and sysctls (IFNAME and namespace-wide)',
-    extra: { mac: '02:AB:cd:00:00:01', mtu: 1400, promisc: true, allmulti: true, sysctl: { 'net.ipv4.conf.IFNAME.arp_ignore': '1', 'net.core.somaxconn': '512', 'net/ipv4/ip_forward': '1' } },
+    extra: {
+      mac: '02:AB:cd:00:00:01',
+      mtu: 1400,
+      promisc: true,
+      allmulti: true,
+      sysctl: { 'net.ipv4.conf.IFNAME.arp_ignore': '1', 'net.core.somaxconn': '512', 'net/ipv4/ip_forward': '1' },
+    },
     refCheckFails: 'CHECK does not substitute IFNAME (fixed upstream in 5b7a263e)',
   },
   { title: 'sysctls only: no state file', extra: { sysctl: { 'net.core.somaxconn': '1024', 'net.ipv4.conf.all.rp_filter': '2' } } },
   { title: 'MAC from CNI_ARGS, cniVersion 0.3.1', extra: {}, args: 'MAC=02:00:00:00:00:33', version: '0.3.1' },
-  { title: 'runtimeConfig.mac wins over CNI_ARGS, cniVersion 0.4.0', extra: { capabilities: { mac: true }, runtimeConfig: { mac: '02-00-00-00-00-44' } }, args: 'IgnoreUnknown=1;MAC=02:00:00:00:00:33;K8S_POD_NAME=x', version: '0.4.0', refCheckFails: 'CHECK compares the MAC as a string' },
-  { title: 'args.cni overrides and merges', extra: { mtu: 1300, promisc: true, sysctl: { 'net.core.somaxconn': '600' }, args: { cni: { mtu: 1280, promisc: false, allmulti: false, mac: '0200.0000.0055', sysctl: { 'net.ipv4.ip_forward': '1' } } } }, refCheckFails: 'CHECK compares the MAC as a string' },
+  {
+    title: 'runtimeConfig.mac wins over CNI_ARGS, cniVersion 0.4.0',
+    extra: { capabilities: { mac: true }, runtimeConfig: { mac: '02-00-00-00-00-44' } },
+    args: 'IgnoreUnknown=1;MAC=02:00:00:00:00:33;K8S_POD_NAME=x',
+    version: '0.4.0',
+    refCheckFails: 'CHECK compares the MAC as a string',
+  },
+  {
+    title: 'args.cni overrides and merges',
+    extra: {
+      mtu: 1300,
+      promisc: true,
+      sysctl: { 'net.core.somaxconn': '600' },
+      args: { cni: { mtu: 1280, promisc: false, allmulti: false, mac: '0200.0000.0055', sysctl: { 'net.ipv4.ip_forward': '1' } } },
+    },
+    refCheckFails: 'CHECK compares the MAC as a string',
+  },
   { title: 'promisc only', extra: { promisc: true } },
-  { title: 'cniVersion 0.2.0 prevResult, mtu', extra: { mtu: 9000, prevResult: { cniVersion: '0.2.0', ip4: { ip: '10.202.0.5/24', gateway: '10.202.0.1' } } }, version: '0.2.0' },
+  {
+    title: 'cniVersion 0.2.0 prevResult, mtu',
+    extra: { mtu: 9000, prevResult: { cniVersion: '0.2.0', ip4: { ip: '10.202.0.5/24', gateway: '10.202.0.1' } } },
+    version: '0.2.0',
+  },
   { title: 'empty prevResult {}', extra: { mtu: 1450, prevResult: {} } },
 ];
 
@@ -69,30 +94,34 @@ describe.skipIf(!haveOurBin('tuning'))('tuning vs reference', () => {
 
   it('the saved state file is byte-identical', async () => {
     const envs = await Promise.all(IMPLS.map((i) => makeEnv(i, 'eth0', 'ctr-state')));
-    const snaps = await Promise.all(envs.map(async (e) => {
-      const r = await call(e, 'ADD', conf(e, { mac: '02:00:00:00:00:66', mtu: 1400, promisc: true, allmulti: false }));
-      expect(r.code, r.stdout).toBe(0);
-      return (await snapshot(e)).files;
-    }));
+    const snaps = await Promise.all(
+      envs.map(async (e) => {
+        const r = await call(e, 'ADD', conf(e, { mac: '02:00:00:00:00:66', mtu: 1400, promisc: true, allmulti: false }));
+        expect(r.code, r.stdout).toBe(0);
+        return (await snapshot(e)).files;
+      }),
+    );
     expect(snaps[1]).toEqual(snaps[0]);
     expect(snaps[0]).toEqual({ 'CID_eth0.json': `{\n "mac": "${START_MAC}",\n "promisc": false,\n "mtu": 1500,\n "allmulti": false\n}` });
   });
 
   it('errors: both fail on the same bad input', async () => {
     const envs = await Promise.all(IMPLS.map((i) => makeEnv(i)));
-    const out = await Promise.all(envs.map(async (e) => {
-      const cf = conf(e);
-      delete cf.prevResult;
-      return [
-        await call(e, 'ADD', cf),
-        await call(e, 'ADD', conf(e, { sysctl: { 'kernel.hostname': 'x' } })),
-        await call(e, 'ADD', conf(e, { mtu: 'big' })),
-        await call(e, 'ADD', conf(e), { args: 'MTU=1400' }),
-        await call(e, 'ADD', conf(e, { mac: 'not-a-mac' })),
-        await call(e, 'CHECK', conf(e, { mtu: 1400 })),
-      ];
-    }));
-    const [r, o] = out as [typeof out[0], typeof out[0]];
+    const out = await Promise.all(
+      envs.map(async (e) => {
+        const cf = conf(e);
+        delete cf.prevResult;
+        return [
+          await call(e, 'ADD', cf),
+          await call(e, 'ADD', conf(e, { sysctl: { 'kernel.hostname': 'x' } })),
+          await call(e, 'ADD', conf(e, { mtu: 'big' })),
+          await call(e, 'ADD', conf(e), { args: 'MTU=1400' }),
+          await call(e, 'ADD', conf(e, { mac: 'not-a-mac' })),
+          await call(e, 'CHECK', conf(e, { mtu: 1400 })),
+        ];
+      }),
+    );
+    const [r, o] = out as [(typeof out)[0], (typeof out)[0]];
     r.forEach((x, i) => {
       expect(x.code, `ref case ${i}: ${x.stdout}`).not.toBe(0);
       expect(o[i]!.code, `ours case ${i}: ${o[i]!.stdout}`).not.toBe(0);

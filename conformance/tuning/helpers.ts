@@ -3,9 +3,7 @@
 // implementation, and a snapshot of what tuning touches: the link, sysctls, the state files.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  binFor, containerId, createNetns, makeTempDir, must, nsExec, runPlugin, type Impl, type Netns, type PluginResult,
-} from '../lib/index.ts';
+import { binFor, containerId, createNetns, makeTempDir, must, nsExec, runPlugin, type Impl, type Netns, type PluginResult } from '../lib/index.ts';
 
 export const IMPLS = ['ref', 'ours'] as const;
 export const START_MAC = '02:00:00:00:02:aa';
@@ -27,14 +25,24 @@ export async function makeEnv(impl: Impl, ifname = 'eth0', cid = containerId()):
 
 export const PREV = (ns: string, ifname = 'eth0') => ({
   cniVersion: '1.0.0',
-  interfaces: [{ name: 'veth-host', mac: '02:00:00:00:00:01' }, { name: ifname, mac: START_MAC, sandbox: ns }],
+  interfaces: [
+    { name: 'veth-host', mac: '02:00:00:00:00:01' },
+    { name: ifname, mac: START_MAC, sandbox: ns },
+  ],
   ips: [{ address: '10.202.0.2/24', gateway: '10.202.0.1', interface: 1 }],
   routes: [{ dst: '0.0.0.0/0' }],
   dns: { nameservers: ['10.202.0.1'] },
 });
 
 export function conf(e: Env, extra: Record<string, unknown> = {}, cniVersion = '1.0.0'): Record<string, unknown> {
-  return { cniVersion, name: 'tuning-test', type: 'tuning', dataDir: e.dataDir, prevResult: { ...PREV('/var/run/netns/container', e.ifname), cniVersion }, ...extra };
+  return {
+    cniVersion,
+    name: 'tuning-test',
+    type: 'tuning',
+    dataDir: e.dataDir,
+    prevResult: { ...PREV('/var/run/netns/container', e.ifname), cniVersion },
+    ...extra,
+  };
 }
 
 export interface CallOpts {
@@ -45,14 +53,27 @@ export interface CallOpts {
 }
 
 export function call(e: Env, command: string, c: unknown, o: CallOpts = {}): Promise<PluginResult> {
-  return runPlugin(o.bin ?? binFor(e.impl, 'tuning'), {
-    command, containerId: e.cid, netns: o.netns ?? e.ns.path, ifname: o.ifname ?? e.ifname,
-    ...(o.args !== undefined ? { args: o.args } : {}),
-  }, c as object);
+  return runPlugin(
+    o.bin ?? binFor(e.impl, 'tuning'),
+    {
+      command,
+      containerId: e.cid,
+      netns: o.netns ?? e.ns.path,
+      ifname: o.ifname ?? e.ifname,
+      ...(o.args !== undefined ? { args: o.args } : {}),
+    },
+    c as object,
+  );
 }
 
 /** Keys every snapshot reads; `IFNAME` stands for the env's interface. */
-export const SYSCTLS = ['net/ipv4/conf/IFNAME/arp_ignore', 'net/ipv4/conf/IFNAME/rp_filter', 'net/core/somaxconn', 'net/ipv4/ip_forward', 'net/ipv6/conf/IFNAME/accept_ra'];
+export const SYSCTLS = [
+  'net/ipv4/conf/IFNAME/arp_ignore',
+  'net/ipv4/conf/IFNAME/rp_filter',
+  'net/core/somaxconn',
+  'net/ipv4/ip_forward',
+  'net/ipv6/conf/IFNAME/accept_ra',
+];
 
 export interface Snapshot {
   link: Record<string, unknown> | undefined;
@@ -76,7 +97,11 @@ export async function snapshot(e: Env): Promise<Snapshot> {
   }
   return {
     link: l && {
-      address: l.address, mtu: l.mtu, txqlen: l.txqlen, promiscuity: l.promiscuity, allmulti: l.allmulti,
+      address: l.address,
+      mtu: l.mtu,
+      txqlen: l.txqlen,
+      promiscuity: l.promiscuity,
+      allmulti: l.allmulti,
       flags: [...(l.flags as string[])].sort(),
     },
     sysctl,

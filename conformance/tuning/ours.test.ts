@@ -142,7 +142,9 @@ describe.skipIf(!haveOurBin('tuning'))('tuning (ours)', () => {
         expect(ok.code, ok.stdout).toBe(0);
         const before = await snapshot(e);
         const no = await call(e, 'ADD', conf(e, { sysctl: { 'net.core.somaxconn': '301', 'net.ipv4.ip_forward': '1' } }));
-        expect(no.json.msg).toBe('Sysctl net.ipv4.ip_forward is not allowed. Only the following sysctls are allowed: [^net\\.core\\.somaxconn$ ^net\\.ipv4\\.conf\\.IFNAME\\.[a-z_]+$]');
+        expect(no.json.msg).toBe(
+          'Sysctl net.ipv4.ip_forward is not allowed. Only the following sysctls are allowed: [^net\\.core\\.somaxconn$ ^net\\.ipv4\\.conf\\.IFNAME\\.[a-z_]+$]',
+        );
         expect(await snapshot(e)).toEqual(before);
       } finally {
         rmSync(file, { force: true });

@@ -36,7 +36,9 @@ export function allocate(store: Store, ranges: RangeSet[], requested: Ip[], id: 
       // Under the lock our scan is exact, so a lost link() race means a writer that ignores the lock.
       while (d.ok && !store.reserve(d.ip, id, ifname, idx)) {
         store.scan();
-        d = want ? { ok: false, error: `requested IP address ${ipString(want)} is not available in range set ${rangeSetString(set)}` } : decide(set, id, { isTaken: store.isTaken, heldBy, lastReserved: d.ip }, undefined);
+        d = want
+          ? { ok: false, error: `requested IP address ${ipString(want)} is not available in range set ${rangeSetString(set)}` }
+          : decide(set, id, { isTaken: store.isTaken, heldBy, lastReserved: d.ip }, undefined);
       }
       if (!d.ok) throw new CniError(Code.Internal, `failed to allocate for range ${idx}: ${d.error}`);
       made.push(ipString(d.ip));

@@ -32,12 +32,7 @@ describe('range-set order and sources', () => {
         { runtimeConfig: { ipRanges: [[{ subnet: '10.3.0.0/24', rangeStart: '10.3.0.10' }]] } },
       ),
     );
-    expect(c.ranges.map(rangeSetString)).toEqual([
-      '10.3.0.10-10.3.0.254',
-      '10.1.0.1-10.1.0.254',
-      '10.2.0.1-10.2.0.254',
-      'fd00::1-fd00::ffff:ffff:ffff:ffff',
-    ]);
+    expect(c.ranges.map(rangeSetString)).toEqual(['10.3.0.10-10.3.0.254', '10.1.0.1-10.1.0.254', '10.2.0.1-10.2.0.254', 'fd00::1-fd00::ffff:ffff:ffff:ffff']);
     expect(ipString(c.ranges[1]![0]!.gateway)).toBe('10.1.0.254');
   });
   it('old-style keys without subnet are ignored', () => {
@@ -69,12 +64,32 @@ describe('configuration errors (reference wording, code 7)', () => {
       '7: invalid range set 0: subnets 10.98.8.1-10.98.8.254 and 10.98.8.1-10.98.8.126 overlap',
     ],
     ['overlap between sets', conf({ ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.0.0.0/16' }]] }), '7: range set 0 overlaps with 1'],
-    ['overlap old-style vs ranges', conf({ subnet: '10.0.0.0/24', ranges: [[{ subnet: '10.9.0.0/24' }], [{ subnet: '10.0.0.128/25' }]] }), '7: range set 0 overlaps with 2'],
-    ['host bits', conf({ ranges: [[{ subnet: '10.98.8.1/24' }]] }), '7: invalid range set 0: Network has host bits set. For a subnet mask of length 24 the network address is 10.98.8.0'],
+    [
+      'overlap old-style vs ranges',
+      conf({ subnet: '10.0.0.0/24', ranges: [[{ subnet: '10.9.0.0/24' }], [{ subnet: '10.0.0.128/25' }]] }),
+      '7: range set 0 overlaps with 2',
+    ],
+    [
+      'host bits',
+      conf({ ranges: [[{ subnet: '10.98.8.1/24' }]] }),
+      '7: invalid range set 0: Network has host bits set. For a subnet mask of length 24 the network address is 10.98.8.0',
+    ],
     ['too small', conf({ subnet: '10.98.8.0/31' }), '7: invalid range set 0: Network 10.98.8.0/31 too small to allocate from'],
-    ['start outside', conf({ ranges: [[{ subnet: '10.0.0.0/24', rangeStart: '10.0.1.1' }]] }), '7: invalid range set 0: RangeStart 10.0.1.1 not in network 10.0.0.0/24'],
-    ['end outside', conf({ ranges: [[{ subnet: '10.0.0.0/24', rangeEnd: '10.0.1.0' }]] }), '7: invalid range set 0: RangeEnd 10.0.1.0 not in network 10.0.0.0/24'],
-    ['second set bad', conf({ ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.1.0.0/32' }]] }), '7: invalid range set 1: Network 10.1.0.0/32 too small to allocate from'],
+    [
+      'start outside',
+      conf({ ranges: [[{ subnet: '10.0.0.0/24', rangeStart: '10.0.1.1' }]] }),
+      '7: invalid range set 0: RangeStart 10.0.1.1 not in network 10.0.0.0/24',
+    ],
+    [
+      'end outside',
+      conf({ ranges: [[{ subnet: '10.0.0.0/24', rangeEnd: '10.0.1.0' }]] }),
+      '7: invalid range set 0: RangeEnd 10.0.1.0 not in network 10.0.0.0/24',
+    ],
+    [
+      'second set bad',
+      conf({ ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.1.0.0/32' }]] }),
+      '7: invalid range set 1: Network 10.1.0.0/32 too small to allocate from',
+    ],
     ['missing subnet', conf({ ranges: [[{ rangeStart: '10.0.0.1' }]] }), '7: invalid range set 0: subnet: required (a CIDR such as "10.1.0.0/24")'],
   ];
   it.each(cases)('%s', (_n, c, want) => expect(msg(() => load(c))).toBe(want));
@@ -104,7 +119,11 @@ describe('configuration errors (reference wording, code 7)', () => {
 describe('requested addresses', () => {
   const base = { ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: 'fd00::/64' }]] };
   it('CNI_ARGS IP, then args.cni.ips, then runtimeConfig.ips (prefix ignored), canonical', () => {
-    const c = load(conf(base, { args: { cni: { ips: ['fd00::0005'] } }, runtimeConfig: { ips: ['10.0.0.9/24', '10.0.0.10'] } }), '1.0.0', 'IgnoreUnknown=1;IP=10.0.0.7;K8S_POD_NAME=x');
+    const c = load(
+      conf(base, { args: { cni: { ips: ['fd00::0005'] } }, runtimeConfig: { ips: ['10.0.0.9/24', '10.0.0.10'] } }),
+      '1.0.0',
+      'IgnoreUnknown=1;IP=10.0.0.7;K8S_POD_NAME=x',
+    );
     expect(c.requested.map(ipString)).toEqual(['10.0.0.7', 'fd00::5', '10.0.0.9', '10.0.0.10']);
   });
   it('errors', () => {
@@ -129,7 +148,13 @@ describe('resolvConf', () => {
 
 describe('GC selection', () => {
   const lease = (name: string, content: string): Lease => ({ name, ip: parseIp(name)!, content });
-  const leases = [lease('10.0.0.2', 'a\r\neth0'), lease('10.0.0.3', 'a\r\neth1'), lease('10.0.0.4', 'b\r\neth0'), lease('10.0.0.5', 'old'), lease('10.0.0.6', 'a')];
+  const leases = [
+    lease('10.0.0.2', 'a\r\neth0'),
+    lease('10.0.0.3', 'a\r\neth1'),
+    lease('10.0.0.4', 'b\r\neth0'),
+    lease('10.0.0.5', 'old'),
+    lease('10.0.0.6', 'a'),
+  ];
   it('releases what is not a valid attachment; legacy id-only leases follow their container', () => {
     expect(staleLeases(leases, [{ containerID: 'a', ifname: 'eth0' }]).map((l) => l.name)).toEqual(['10.0.0.3', '10.0.0.4', '10.0.0.5']);
     expect(staleLeases(leases, []).map((l) => l.name)).toHaveLength(5);

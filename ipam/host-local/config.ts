@@ -15,24 +15,30 @@ export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
 
 // An IP-valued key; "" means unset, as for Go's net.IP. (zod/mini's transform context has no
 // addIssue: issues are pushed as classic zod's addIssue would record them.)
-const IpField = z.pipe(z.string(), z.transform((s: string, ctx): Ip | undefined => {
-  if (s === '') return undefined;
-  const ip = parseIp(s);
-  if (!ip) {
-    ctx.issues.push({ code: 'custom', message: `invalid IP address: ${s}`, input: s });
-    return z.NEVER;
-  }
-  return ip;
-}));
+const IpField = z.pipe(
+  z.string(),
+  z.transform((s: string, ctx): Ip | undefined => {
+    if (s === '') return undefined;
+    const ip = parseIp(s);
+    if (!ip) {
+      ctx.issues.push({ code: 'custom', message: `invalid IP address: ${s}`, input: s });
+      return z.NEVER;
+    }
+    return ip;
+  }),
+);
 
-const CidrField = z.pipe(z.string(), z.transform((s: string, ctx) => {
-  const c = parseCidr(s);
-  if (!c) {
-    ctx.issues.push({ code: 'custom', message: `invalid CIDR address: ${s}`, input: s });
-    return z.NEVER;
-  }
-  return c;
-}));
+const CidrField = z.pipe(
+  z.string(),
+  z.transform((s: string, ctx) => {
+    const c = parseCidr(s);
+    if (!c) {
+      ctx.issues.push({ code: 'custom', message: `invalid CIDR address: ${s}`, input: s });
+      return z.NEVER;
+    }
+    return c;
+  }),
+);
 
 const rangeShape = {
   subnet: z.optional(CidrField),
@@ -66,10 +72,12 @@ const IpamSchema = goObject({
 export const NetConfSchema = goObject({
   ...baseShape,
   ipam: z.optional(IpamSchema),
-  runtimeConfig: z.optional(goObject({
-    ipRanges: z.optional(RangeSetsSchema),
-    ips: z.optional(z.array(z.string())),
-  })),
+  runtimeConfig: z.optional(
+    goObject({
+      ipRanges: z.optional(RangeSetsSchema),
+      ips: z.optional(z.array(z.string())),
+    }),
+  ),
   args: z.optional(goObject({ cni: z.optional(goObject({ ips: z.optional(z.array(IpField)) })) })),
 });
 export type NetConf = z.infer<typeof NetConfSchema>;
@@ -181,4 +189,3 @@ export function loadConfig(raw: unknown, cniVersion: string, cniArgs: string): I
   if (conf.ipam.resolvConf) out.resolvConf = conf.ipam.resolvConf;
   return out;
 }
-

@@ -11,10 +11,18 @@ export function parseResolvConf(text: string): Dns {
     const f = line.split(/\s+/);
     if (f.length < 2) continue;
     switch (f[0]) {
-      case 'nameserver': dns.nameservers.push(f[1]!); break;
-      case 'domain': dns.domain = f[1]!; break; // the last one wins
-      case 'search': dns.search.push(...f.slice(1)); break;
-      case 'options': dns.options.push(...f.slice(1)); break;
+      case 'nameserver':
+        dns.nameservers.push(f[1]!);
+        break;
+      case 'domain':
+        dns.domain = f[1]!;
+        break; // the last one wins
+      case 'search':
+        dns.search.push(...f.slice(1));
+        break;
+      case 'options':
+        dns.options.push(...f.slice(1));
+        break;
     }
   }
   return dns;

@@ -4,8 +4,7 @@ import { canonicalizeRangeSet, type RangeInput } from './range.ts';
 import { candidates, pickFree } from './order.ts';
 import { decide, takeRequested } from './plan.ts';
 
-const set = (...subnets: (string | RangeInput)[]) =>
-  canonicalizeRangeSet(subnets.map((s) => (typeof s === 'string' ? { subnet: parseCidr(s)! } : s)));
+const set = (...subnets: (string | RangeInput)[]) => canonicalizeRangeSet(subnets.map((s) => (typeof s === 'string' ? { subnet: parseCidr(s)! } : s)));
 const ip = (s: string) => parseIp(s)!;
 const order = (s: ReturnType<typeof set>, last?: string) => [...candidates(s, last ? ip(last) : undefined)].map((c) => ipString(c.ip));
 
@@ -38,11 +37,19 @@ describe('iteration order', () => {
   it('across ranges and back', () => {
     expect(order(set('10.0.0.0/30', '10.0.1.0/30'), '10.0.0.2')).toEqual(['10.0.1.2', '10.0.0.2']);
     expect(order(set({ subnet: parseCidr('10.0.0.0/24')!, rangeStart: ip('10.0.0.10'), rangeEnd: ip('10.0.0.11') }, '10.0.1.0/30'))).toEqual([
-      '10.0.0.10', '10.0.0.11', '10.0.1.2',
+      '10.0.0.10',
+      '10.0.0.11',
+      '10.0.1.2',
     ]);
   });
   it('a custom gateway .6 in a /29 makes .1 the first address', () => {
-    expect(order(set({ subnet: parseCidr('10.98.0.0/29')!, gateway: ip('10.98.0.6') }))).toEqual(['10.98.0.1', '10.98.0.2', '10.98.0.3', '10.98.0.4', '10.98.0.5']);
+    expect(order(set({ subnet: parseCidr('10.98.0.0/29')!, gateway: ip('10.98.0.6') }))).toEqual([
+      '10.98.0.1',
+      '10.98.0.2',
+      '10.98.0.3',
+      '10.98.0.4',
+      '10.98.0.5',
+    ]);
   });
   it('a range holding only its gateway yields nothing', () => {
     expect(order(set({ subnet: parseCidr('10.0.0.0/30')!, rangeEnd: ip('10.0.0.1') }))).toEqual([]);

@@ -16,7 +16,8 @@ export function* candidates(set: RangeSet, lastReserved?: Ip): Generator<Candida
   let start: Ip | undefined;
   if (lastReserved && setContains(set, lastReserved)) {
     // Resume after the last reservation: the first candidate is last + 1.
-    idx = set.findIndex((r) => r === rangeFor(set, lastReserved));
+    const at = rangeFor(set, lastReserved);
+    idx = at ? set.indexOf(at) : -1;
     cur = lastReserved;
   }
   for (;;) {

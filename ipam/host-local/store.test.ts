@@ -37,7 +37,12 @@ describe('lease store (no lock: file format only)', () => {
     expect(readdirSync(s.dir)).not.toContain('.cni-ts-tmp.9.x');
     expect(s.owned('c1', 'eth0').map((l) => l.name)).toEqual(['fd00::5']); // exact matches first
     expect(s.owned('c1', 'eth1').map((l) => l.name)).toEqual(['10.0.0.9']); // else legacy
-    expect(s.ownedAny('c1', 'eth0').map((l) => l.name).sort()).toEqual(['10.0.0.9', 'fd00::5']);
+    expect(
+      s
+        .ownedAny('c1', 'eth0')
+        .map((l) => l.name)
+        .sort(),
+    ).toEqual(['10.0.0.9', 'fd00::5']);
     expect(s.lastReserved(0)).toBeUndefined(); // not an address
   });
 });

@@ -6,7 +6,20 @@
 // temp file, then link(2)ed to its name, which fails with EEXIST like O_EXCL), and
 // last_reserved_ip is replaced by rename(2). Temp files start with "." so they never parse as an
 // IP: the reference's GetByID/duplicate check ignores them; we delete stale ones on every scan.
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  writeFileSync,
+  type Dirent,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { CniError, Code } from '../../shared/cni/errors.ts';
 import { lockFile, type Lock } from '../../shared/host/lock.ts';
@@ -85,7 +98,7 @@ export class Store {
    */
   scan(opts: { cleanTemp?: boolean } = {}): void {
     this.leases.clear();
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(this.dir, { withFileTypes: true });
     } catch (e) {

@@ -6,7 +6,8 @@ import { decide, takeRequested } from './plan.ts';
 
 export function warm(): void {
   const ipam = {
-    type: 'host-local', dataDir: '/var/lib/cni/networks',
+    type: 'host-local',
+    dataDir: '/var/lib/cni/networks',
     ranges: [[{ subnet: '10.250.0.0/24', rangeStart: '10.250.0.10', gateway: '10.250.0.1' }], [{ subnet: 'fd00:250::/64' }]],
     routes: [{ dst: '0.0.0.0/0' }, { dst: '::/0', gw: 'fd00:250::1' }],
   };

@@ -10,8 +10,21 @@ import { masqAddr, masqFor, type Undo } from '../../shared/host/ipmasq.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import {
-  bridgeL3Batch, calcGateways, containerBatch, forwardingSysctls, gatewayBatch, hostBatch, hostSysctls, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch,
-  type BridgeAddr, type HostPlanInput, type L3Plan,
+  bridgeL3Batch,
+  calcGateways,
+  containerBatch,
+  forwardingSysctls,
+  gatewayBatch,
+  hostBatch,
+  hostSysctls,
+  ipv6Sysctls,
+  linkSysctls,
+  randomMac,
+  randomVethName,
+  vlanBatch,
+  type BridgeAddr,
+  type HostPlanInput,
+  type L3Plan,
 } from './plan.ts';
 import { defaultPvid, isBridge, linkExists, linkFlags, linkMac, macPinned, waitPortUp } from './host.ts';
 import { spoofSetup } from './macspoof.ts';
@@ -27,7 +40,8 @@ function bridgeState(conf: BridgeConf): HostPlanInput['bridge'] {
 
 /** The bridge's addresses from the batch's only output, its closing `addr show`. */
 const bridgeAddrsOf = (outputs: unknown[]): BridgeAddr[] =>
-  (parseLinks((outputs.at(-1) ?? []) as unknown[])[0]?.addr_info ?? []).filter((a) => a.family === 'inet' || a.family === 'inet6')
+  (parseLinks((outputs.at(-1) ?? []) as unknown[])[0]?.addr_info ?? [])
+    .filter((a) => a.family === 'inet' || a.family === 'inet6')
     .map((a) => ({ family: a.family === 'inet' ? 4 : 6, cidr: `${a.local}/${a.prefixlen}` }) as BridgeAddr);
 
 /**
@@ -51,7 +65,8 @@ async function runHostBatch(conf: BridgeConf, input: HostPlanInput, readAddrs: b
     const step = plan[f.index];
     const exists = /File exists/.test(f.message);
     if (step?.creates === 'bridge' && exists && attempt === 0) continue;
-    if (step?.creates === 'veth' && exists) throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
+    if (step?.creates === 'veth' && exists)
+      throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
     throw new CniError(Code.Internal, `${step?.failure ?? `failed to set up the host side of "${input.ifname}"`}: ${f.message}`);
   }
 }
@@ -95,16 +110,19 @@ export async function add(ctx: Ctx): Promise<Result> {
     // links: when a retried ADD fails everywhere, theirs are the messages that win.
     const ipamP = l3
       ? delegate(ctx, conf.ipamType, 'ADD').then((r) => {
-        undo.push(() => delegate(ctx, conf.ipamType, 'DEL').then(() => undefined));
-        return r;
-      })
+          undo.push(() => delegate(ctx, conf.ipamType, 'DEL').then(() => undefined));
+          return r;
+        })
       : Promise.resolve(undefined);
     if (l3 && !bridgeUnchanged(conf, bridge)) await all([ipamP]);
     const linksP = (async () => {
       const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, bridge }, l3 && conf.isGateway, undo);
       writeAllHost(hostSysctls(conf.bridge, hostVeth));
       const vlans = vlanBatch(conf, hostVeth, defaultPvid(conf.bridge));
-      if (vlans.length) await run('bridge', ['-batch', '-'], { input: vlans.join('\n') + '\n' }).catch((e) => { throw wrap('failed to set up VLANs', e); });
+      if (vlans.length)
+        await run('bridge', ['-batch', '-'], { input: `${vlans.join('\n')}\n` }).catch((e) => {
+          throw wrap('failed to set up VLANs', e);
+        });
       if (l3) await writeInNetns(netns, linkSysctls(conf, ifname));
       return addrs;
     })();
@@ -119,7 +137,11 @@ export async function add(ctx: Ctx): Promise<Result> {
     if (l3) {
       if (!ipamResult?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
       plan = calcGateways(conf, ipamResult);
-      const l3Lines = bridgeL3Batch(conf.bridge, plan.ips.map((i) => i.address), gatewayBatch(conf, conf.bridge, brAddrs, plan.gateways));
+      const l3Lines = bridgeL3Batch(
+        conf.bridge,
+        plan.ips.map((i) => i.address),
+        gatewayBatch(conf, conf.bridge, brAddrs, plan.gateways),
+      );
       writeAllHost(forwardingSysctls(plan.gateways));
       const l3Plan = plan;
       steps.push(configureContainer(conf, netns, ifname, l3Plan).then(() => portUp(conf, hostVeth)));
@@ -127,11 +149,27 @@ export async function add(ctx: Ctx): Promise<Result> {
       if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
       if (conf.ipMasq) {
         const masq = masqFor(await chooseBackend(conf.ipMasqBackend));
-        steps.push(masq.setup(conf.name, ifname, containerId, l3Plan.ips.map((i) => masqAddr(i.address))).then((u) => undo.push(u)));
+        steps.push(
+          masq
+            .setup(
+              conf.name,
+              ifname,
+              containerId,
+              l3Plan.ips.map((i) => masqAddr(i.address)),
+            )
+            .then((u) => undo.push(u)),
+        );
       }
     } else {
       if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
-      if (!conf.disableContainerInterface) steps.push(ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns }).catch((e) => { throw wrap(`failed to set "${ifname}" up`, e); }).then(() => portUp(conf, hostVeth)));
+      if (!conf.disableContainerInterface)
+        steps.push(
+          ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns })
+            .catch((e) => {
+              throw wrap(`failed to set "${ifname}" up`, e);
+            })
+            .then(() => portUp(conf, hostVeth)),
+        );
     }
     await all(steps);
 
@@ -163,11 +201,18 @@ async function configureContainer(conf: BridgeConf, netns: string, ifname: strin
   // Routes via an IPv6 gateway wait for DAD only when DAD is on (enabledad).
   const settle = conf.enabledad && plan.ips.some((i) => i.gateway && !isV4(i.gateway));
   if (settle) {
-    await ipBatch(c.addrs, { netns }).catch((e) => { throw wrap(`failed to configure "${ifname}"`, e); });
+    await ipBatch(c.addrs, { netns }).catch((e) => {
+      throw wrap(`failed to configure "${ifname}"`, e);
+    });
     await settleAddresses(netns, ifname);
-    if (c.routes.length) await ipBatch(c.routes, { netns }).catch((e) => { throw wrap('failed to add route', e); });
+    if (c.routes.length)
+      await ipBatch(c.routes, { netns }).catch((e) => {
+        throw wrap('failed to add route', e);
+      });
   } else {
-    await ipBatch([...c.addrs, ...c.routes], { netns }).catch((e) => { throw wrap(`failed to configure "${ifname}"`, e); });
+    await ipBatch([...c.addrs, ...c.routes], { netns }).catch((e) => {
+      throw wrap(`failed to configure "${ifname}"`, e);
+    });
   }
 }
 

@@ -20,8 +20,19 @@ const host = (): Link[] => [
   { ifindex: 6, ifname: 'veth01234567', flags: ['UP'], address: '02:00:00:00:00:02', master: 'br0', linkinfo: { info_kind: 'veth' } },
 ];
 const cont = (): { link: Link; routes: RouteJson[] } => ({
-  link: { ifindex: 2, ifname: 'eth0', flags: ['UP'], address: '02:00:00:00:00:03', link_index: 6, linkinfo: { info_kind: 'veth' }, addr_info: [{ family: 'inet', local: '10.0.0.2', prefixlen: 24 }] },
-  routes: [{ dst: 'default', gateway: '10.0.0.1', dev: 'eth0' }, { dst: '10.0.0.0/24', dev: 'eth0' }],
+  link: {
+    ifindex: 2,
+    ifname: 'eth0',
+    flags: ['UP'],
+    address: '02:00:00:00:00:03',
+    link_index: 6,
+    linkinfo: { info_kind: 'veth' },
+    addr_info: [{ family: 'inet', local: '10.0.0.2', prefixlen: 24 }],
+  },
+  routes: [
+    { dst: 'default', gateway: '10.0.0.1', dev: 'eth0' },
+    { dst: '10.0.0.0/24', dev: 'eth0' },
+  ],
 });
 
 describe('checkState', () => {

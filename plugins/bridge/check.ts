@@ -21,13 +21,19 @@ async function readDetailed(lines: string[], netns?: string): Promise<unknown[][
 const sameMac = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 const canon = canonCidr;
 const routeDst = (r: RouteJson): string => {
-  if (r.dst === 'default') return r.gateway && r.gateway.includes(':') ? '::/0' : (r.gateway ? '0.0.0.0/0' : 'default');
+  if (r.dst === 'default') return r.gateway?.includes(':') ? '::/0' : r.gateway ? '0.0.0.0/0' : 'default';
   if (r.dst.includes('/')) return canon(r.dst);
   return canon(`${r.dst}/${r.dst.includes(':') ? 128 : 32}`);
 };
 
 /** The pure part of CHECK: prevResult against what the kernel shows (containernetworking/plugins `plugins/main/bridge/bridge.go` cmdCheck, in its order). */
-export function checkState(conf: BridgeConf, prev: Result, env: { netns: string; ifname: string }, host: Link[], cont: { link?: Link; routes: RouteJson[] }): void {
+export function checkState(
+  conf: BridgeConf,
+  prev: Result,
+  env: { netns: string; ifname: string },
+  host: Link[],
+  cont: { link?: Link; routes: RouteJson[] },
+): void {
   const ifs = prev.interfaces ?? [];
   const br = ifs.find((i) => i.name === conf.bridge);
   const ci = ifs.find((i) => i.name === env.ifname && i.sandbox === env.netns);
@@ -38,7 +44,8 @@ export function checkState(conf: BridgeConf, prev: Result, env: { netns: string;
   if (brLink.linkinfo?.info_kind !== 'bridge') throw fail(`Interface ${br.name} does not have link type of bridge`);
   if (br.mac && !sameMac(br.mac, brLink.address)) throw fail(`Bridge interface ${br.name} Mac doesn't match: ${br.mac}`);
   const promisc = brLink.flags.includes('PROMISC');
-  if (promisc !== conf.promiscMode) throw fail(`Bridge interface ${br.name} configured Promisc Mode ${conf.promiscMode} doesn't match current state: ${promisc} `);
+  if (promisc !== conf.promiscMode)
+    throw fail(`Bridge interface ${br.name} configured Promisc Mode ${conf.promiscMode} doesn't match current state: ${promisc} `);
   // As the reference: with no entry for this ifname in this netns, the "found" sandbox is empty.
   if (!ci) throw fail(`Sandbox in prevResult  doesn't match configured netns: ${env.netns}`);
   const cl = cont.link;
@@ -65,7 +72,7 @@ export function checkState(conf: BridgeConf, prev: Result, env: { netns: string;
     const want = canon(ip.address);
     if (!addrs.some((a) => canon(a) === want)) throw fail(`Failed to match addr ${ip.address} on interface ${env.ifname}`);
     const net = networkCidr(want);
-    if (!mine.some((r) => routeDst(r) === net || (r.dst === want.split('/')[0]))) throw fail(`Failed to find route for ${ip.address} on interface ${env.ifname}`);
+    if (!mine.some((r) => routeDst(r) === net || r.dst === want.split('/')[0])) throw fail(`Failed to find route for ${ip.address} on interface ${env.ifname}`);
   }
   for (const rt of prev.routes ?? []) {
     const dst = canon(rt.dst);

@@ -8,7 +8,11 @@ import { parseCniArgs } from '../../shared/cni/args.ts';
 
 const bool = z.optional(z.boolean());
 
-const TrunkSchema = goStruct({ id: z.optional(z.number().check(z.int())), minID: z.optional(z.number().check(z.int())), maxID: z.optional(z.number().check(z.int())) });
+const TrunkSchema = goStruct({
+  id: z.optional(z.number().check(z.int())),
+  minID: z.optional(z.number().check(z.int())),
+  maxID: z.optional(z.number().check(z.int())),
+});
 
 export const BridgeConfSchema = goObject({
   ...baseShape,

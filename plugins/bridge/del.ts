@@ -2,7 +2,7 @@ import { ipBatch, line } from '../../shared/host/iproute2.ts';
 import { netnsState } from '../../shared/host/netns.ts';
 import { delegate } from '../../shared/cni/ipam.ts';
 import { prevResultOf } from '../../shared/cni/config.ts';
-import { isV4 , type Family } from '../../shared/host/addr.ts';
+import { isV4, type Family } from '../../shared/host/addr.ts';
 import { masqAddr, masqCleanupFor, type MasqAddr } from '../../shared/host/ipmasq.ts';
 import { CniError, Code } from '../../shared/cni/errors.ts';
 import { saysNotFound } from '../../shared/host/exec.ts';

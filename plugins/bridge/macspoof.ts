@@ -17,7 +17,7 @@ export function spoofSetupScript(cid: string, ifname: string, hostVeth: string, 
   const id = refId(cid, ifname);
   const ch = `cni-br-iface-${id}`;
   const c = `comment ${nftString(`macspoofchk-${id}`)}`;
-  return [
+  return `${[
     `add table ${T}`,
     `add chain ${T} PREROUTING { type filter hook prerouting priority -300 ; policy accept ; }`,
     // `create` fails the transaction when the chains exist: a retried ADD of an attached
@@ -28,7 +28,7 @@ export function spoofSetupScript(cid: string, ifname: string, hostVeth: string, 
     `add rule ${T} ${ch}-mac ether saddr ${mac} return ${c}`,
     `add rule ${T} ${ch}-mac drop ${c}`,
     `add rule ${T} PREROUTING iifname ${nftString(hostVeth)} jump ${ch} ${c}`,
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 /** Add the rules; returns the undo of what it created. */
@@ -36,7 +36,8 @@ export async function spoofSetup(cid: string, ifname: string, hostVeth: string, 
   try {
     await nftApply(spoofSetupScript(cid, ifname, hostVeth, mac));
   } catch (e) {
-    if (/File exists/.test((e as Error).message)) throw new CniError(Code.Internal, `macspoofchk chains of "${refId(cid, ifname)}" already exist: the container is already attached`);
+    if (/File exists/.test((e as Error).message))
+      throw new CniError(Code.Internal, `macspoofchk chains of "${refId(cid, ifname)}" already exist: the container is already attached`);
     throw e;
   }
   return () => spoofTeardown(cid, ifname);
@@ -51,10 +52,11 @@ export async function spoofTeardown(cid: string, ifname: string): Promise<void> 
   let haveChains = 0;
   for (const o of objs) {
     const r = o.rule as { chain?: string; handle?: number; comment?: string } | undefined;
-    if (r?.chain === 'PREROUTING' && r.comment === `macspoofchk-${id}` && typeof r.handle === 'number') lines.push(`delete rule ${T} PREROUTING handle ${r.handle}`);
+    if (r?.chain === 'PREROUTING' && r.comment === `macspoofchk-${id}` && typeof r.handle === 'number')
+      lines.push(`delete rule ${T} PREROUTING handle ${r.handle}`);
     const c = o.chain as { name?: string } | undefined;
     if (c?.name === ch || c?.name === `${ch}-mac`) haveChains++;
   }
   if (haveChains === 2) lines.push(`delete chain ${T} ${ch}`, `delete chain ${T} ${ch}-mac`);
-  if (lines.length) await nftApply(lines.join('\n') + '\n');
+  if (lines.length) await nftApply(`${lines.join('\n')}\n`);
 }

@@ -13,4 +13,15 @@ import { warm } from './warm.ts';
 // host-local is by far the most common IPAM: when CNI_PATH holds our own build of it, its code
 // runs here instead of in a second process.
 linkInProcess('host-local', hostLocal);
-await runPlugin({ name: 'bridge', add, del, check, status, gc, warm: () => { warm(); hostLocal.warm?.(); } });
+await runPlugin({
+  name: 'bridge',
+  add,
+  del,
+  check,
+  status,
+  gc,
+  warm: () => {
+    warm();
+    hostLocal.warm?.();
+  },
+});

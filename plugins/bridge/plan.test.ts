@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { loadConf } from './config.ts';
-import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, gatewayFor, hostBatch, ipv6Sysctls, linkSysctls, randomMac, randomVethName, vlanBatch } from './plan.ts';
+import {
+  bridgeL3Batch,
+  calcGateways,
+  containerBatch,
+  gatewayBatch,
+  gatewayFor,
+  hostBatch,
+  ipv6Sysctls,
+  linkSysctls,
+  randomMac,
+  randomVethName,
+  vlanBatch,
+} from './plan.ts';
 
 const base = { cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'br0', ipam: { type: 'host-local' } };
 
@@ -15,12 +27,18 @@ describe('names', () => {
 
 describe('calcGateways', () => {
   it('fills gateways (network + 1) and interface 2', () => {
-    const p = calcGateways(loadConf({ ...base, isGateway: true }), { ips: [{ address: '10.1.2.7/24' }, { address: 'fd00:1::5/64' }], routes: [{ dst: '0.0.0.0/0' }] });
+    const p = calcGateways(loadConf({ ...base, isGateway: true }), {
+      ips: [{ address: '10.1.2.7/24' }, { address: 'fd00:1::5/64' }],
+      routes: [{ dst: '0.0.0.0/0' }],
+    });
     expect(p.ips).toEqual([
       { interface: 2, address: '10.1.2.7/24', gateway: '10.1.2.1' },
       { interface: 2, address: 'fd00:1::5/64', gateway: 'fd00:1::1' },
     ]);
-    expect(p.gateways).toEqual([{ cidr: '10.1.2.1/24', family: 4 }, { cidr: 'fd00:1::1/64', family: 6 }]);
+    expect(p.gateways).toEqual([
+      { cidr: '10.1.2.1/24', family: 4 },
+      { cidr: 'fd00:1::1/64', family: 6 },
+    ]);
     expect(p.routes).toEqual([{ dst: '0.0.0.0/0' }]);
   });
   it('keeps an IPAM gateway, and adds no gateway without isGateway', () => {
@@ -30,8 +48,13 @@ describe('calcGateways', () => {
     expect(p.gateways).toEqual([]);
   });
   it('isDefaultGateway adds one default route per family', () => {
-    const p = calcGateways(loadConf({ ...base, isDefaultGateway: true }), { ips: [{ address: '10.1.2.7/24' }, { address: '10.9.0.3/16' }, { address: 'fd00::3/64' }] });
-    expect(p.routes).toEqual([{ dst: '0.0.0.0/0', gw: '10.1.2.1' }, { dst: '::/0', gw: 'fd00::1' }]);
+    const p = calcGateways(loadConf({ ...base, isDefaultGateway: true }), {
+      ips: [{ address: '10.1.2.7/24' }, { address: '10.9.0.3/16' }, { address: 'fd00::3/64' }],
+    });
+    expect(p.routes).toEqual([
+      { dst: '0.0.0.0/0', gw: '10.1.2.1' },
+      { dst: '::/0', gw: 'fd00::1' },
+    ]);
   });
   it('isDefaultGateway with an IPAM default route (no gw) does not duplicate it', () => {
     const p = calcGateways(loadConf({ ...base, isDefaultGateway: true }), { ips: [{ address: '10.1.2.7/24' }], routes: [{ dst: '0.0.0.0/0' }] });
@@ -46,7 +69,16 @@ describe('calcGateways', () => {
 describe('batches', () => {
   it('host batch for a new bridge', () => {
     const conf = loadConf({ ...base, mtu: 1400, hairpinMode: true, vlan: 5 });
-    expect(hostBatch({ conf, netns: '/var/run/netns/x', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: false, mac: '02:00:00:00:00:aa' } }).map((l) => l.line)).toEqual([
+    expect(
+      hostBatch({
+        conf,
+        netns: '/var/run/netns/x',
+        ifname: 'eth0',
+        hostVeth: 'veth01234567',
+        containerMac: '02:00:00:00:00:01',
+        bridge: { exists: false, mac: '02:00:00:00:00:aa' },
+      }).map((l) => l.line),
+    ).toEqual([
       'link add br0 address 02:00:00:00:00:aa mtu 1400 type bridge vlan_filtering 1',
       'link set dev br0 up',
       'link add veth01234567 mtu 1400 type veth peer name eth0 mtu 1400 address 02:00:00:00:00:01 netns /var/run/netns/x',
@@ -65,7 +97,14 @@ describe('batches', () => {
   });
   it('pins an existing unpinned bridge and sets promisc', () => {
     const conf = loadConf({ ...base, promiscMode: true, portIsolation: true });
-    const plan = hostBatch({ conf, netns: '/proc/1/ns/net', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:bb' } });
+    const plan = hostBatch({
+      conf,
+      netns: '/proc/1/ns/net',
+      ifname: 'eth0',
+      hostVeth: 'veth01234567',
+      containerMac: '02:00:00:00:00:01',
+      bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:bb' },
+    });
     const l = plan.map((p) => p.line);
     // Each line says what its failure means; only the veth line is marked as creating something here.
     expect(plan.filter((p) => p.creates).map((p) => p.creates)).toEqual(['veth']);
@@ -76,36 +115,89 @@ describe('batches', () => {
   });
   it('refuses a netns path that would break the batch', () => {
     const conf = loadConf(base);
-    expect(() => hostBatch({ conf, netns: '/x y', ifname: 'eth0', hostVeth: 'veth01234567', containerMac: '02:00:00:00:00:01', bridge: { exists: true, pinned: true, mac: '' } })).toThrow(/refusing/);
+    expect(() =>
+      hostBatch({
+        conf,
+        netns: '/x y',
+        ifname: 'eth0',
+        hostVeth: 'veth01234567',
+        containerMac: '02:00:00:00:00:01',
+        bridge: { exists: true, pinned: true, mac: '' },
+      }),
+    ).toThrow(/refusing/);
   });
   it('vlan batch (latest semantics)', () => {
-    expect(vlanBatch(loadConf({ ...base, vlan: 5, vlanTrunk: [{ id: 7 }] }), 'v', 1)).toEqual(['vlan del dev v vid 1', 'vlan add dev v vid 5 pvid untagged', 'vlan add dev v vid 7']);
-    expect(vlanBatch(loadConf({ ...base, vlanTrunk: [{ minID: 2, maxID: 3 }], preserveDefaultVlan: true }), 'v', 1)).toEqual(['vlan add dev v vid 2', 'vlan add dev v vid 3', 'vlan add dev v vid 1 pvid untagged']);
+    expect(vlanBatch(loadConf({ ...base, vlan: 5, vlanTrunk: [{ id: 7 }] }), 'v', 1)).toEqual([
+      'vlan del dev v vid 1',
+      'vlan add dev v vid 5 pvid untagged',
+      'vlan add dev v vid 7',
+    ]);
+    expect(vlanBatch(loadConf({ ...base, vlanTrunk: [{ minID: 2, maxID: 3 }], preserveDefaultVlan: true }), 'v', 1)).toEqual([
+      'vlan add dev v vid 2',
+      'vlan add dev v vid 3',
+      'vlan add dev v vid 1 pvid untagged',
+    ]);
     expect(vlanBatch(loadConf(base), 'v', 1)).toEqual([]);
   });
   it('gateway batch: keep, add, conflict, force', () => {
     const conf = loadConf(base);
     expect(gatewayBatch(conf, 'br0', [{ family: 4, cidr: '10.0.0.1/24' }], [{ family: 4, cidr: '10.0.0.1/24' }])).toEqual([]);
-    expect(gatewayBatch(conf, 'br0', [], [{ family: 4, cidr: '10.0.0.1/24' }, { family: 6, cidr: 'fd00::1/64' }])).toEqual(['addr replace 10.0.0.1/24 brd + dev br0', 'addr replace fd00::1/64 dev br0']);
-    expect(() => gatewayBatch(conf, 'br0', [{ family: 4, cidr: '10.5.0.1/24' }], [{ family: 4, cidr: '10.0.0.1/24' }])).toThrow('failed to set bridge addr: "br0" already has an IP address different from 10.0.0.1/24');
-    expect(gatewayBatch(loadConf({ ...base, forceAddress: true }), 'br0', [{ family: 4, cidr: '10.5.0.1/24' }], [{ family: 4, cidr: '10.0.0.1/24' }])).toEqual(['addr del 10.5.0.1/24 dev br0', 'addr replace 10.0.0.1/24 brd + dev br0']);
+    expect(
+      gatewayBatch(
+        conf,
+        'br0',
+        [],
+        [
+          { family: 4, cidr: '10.0.0.1/24' },
+          { family: 6, cidr: 'fd00::1/64' },
+        ],
+      ),
+    ).toEqual(['addr replace 10.0.0.1/24 brd + dev br0', 'addr replace fd00::1/64 dev br0']);
+    expect(() => gatewayBatch(conf, 'br0', [{ family: 4, cidr: '10.5.0.1/24' }], [{ family: 4, cidr: '10.0.0.1/24' }])).toThrow(
+      'failed to set bridge addr: "br0" already has an IP address different from 10.0.0.1/24',
+    );
+    expect(gatewayBatch(loadConf({ ...base, forceAddress: true }), 'br0', [{ family: 4, cidr: '10.5.0.1/24' }], [{ family: 4, cidr: '10.0.0.1/24' }])).toEqual([
+      'addr del 10.5.0.1/24 dev br0',
+      'addr replace 10.0.0.1/24 brd + dev br0',
+    ]);
     // Non-overlapping IPv6 prefixes coexist; overlapping ones conflict.
     expect(gatewayBatch(conf, 'br0', [{ family: 6, cidr: 'fd01::1/64' }], [{ family: 6, cidr: 'fd00::1/64' }])).toEqual(['addr replace fd00::1/64 dev br0']);
     expect(() => gatewayBatch(conf, 'br0', [{ family: 6, cidr: 'fd00::9/64' }], [{ family: 6, cidr: 'fd00::1/64' }])).toThrow(/already has an IP address/);
   });
   it('container batch: addresses, up, routes with the family gateway', () => {
-    const b = containerBatch('eth0', [{ interface: 2, address: '10.0.0.2/24', gateway: '10.0.0.1' }, { interface: 2, address: 'fd00::2/64', gateway: 'fd00::1' }], [{ dst: '0.0.0.0/0' }, { dst: '::/0', gw: 'fd00::1' }, { dst: '192.168.0.0/16', priority: 5, table: 100, scope: 0 }], true);
+    const b = containerBatch(
+      'eth0',
+      [
+        { interface: 2, address: '10.0.0.2/24', gateway: '10.0.0.1' },
+        { interface: 2, address: 'fd00::2/64', gateway: 'fd00::1' },
+      ],
+      [{ dst: '0.0.0.0/0' }, { dst: '::/0', gw: 'fd00::1' }, { dst: '192.168.0.0/16', priority: 5, table: 100, scope: 0 }],
+      true,
+    );
     expect(b.addrs).toEqual(['addr add 10.0.0.2/24 brd + dev eth0', 'addr add fd00::2/64 dev eth0', 'link set dev eth0 up']);
-    expect(b.routes).toEqual(['route append 0.0.0.0/0 via 10.0.0.1 dev eth0', 'route append ::/0 via fd00::1 dev eth0', 'route append 192.168.0.0/16 via 10.0.0.1 dev eth0 metric 5 table 100 scope 0']);
+    expect(b.routes).toEqual([
+      'route append 0.0.0.0/0 via 10.0.0.1 dev eth0',
+      'route append ::/0 via fd00::1 dev eth0',
+      'route append 192.168.0.0/16 via 10.0.0.1 dev eth0 metric 5 table 100 scope 0',
+    ]);
     expect(() => containerBatch('eth0', [{ interface: 0, address: '10.0.0.2/24' }], [], true)).toThrow(/invalid interface index/);
   });
   it('container sysctls', () => {
     const conf = loadConf(base);
-    expect(linkSysctls(conf, 'eth0')).toEqual([['net/ipv6/conf/eth0/accept_dad', '0'], ['net/ipv4/conf/eth0/arp_notify', '1']]);
-    expect(linkSysctls(loadConf({ ...base, enabledad: true }), 'eth0')).toEqual([['net/ipv6/conf/eth0/enhanced_dad', '1'], ['net/ipv6/conf/eth0/accept_dad', '1'], ['net/ipv4/conf/eth0/arp_notify', '1']]);
+    expect(linkSysctls(conf, 'eth0')).toEqual([
+      ['net/ipv6/conf/eth0/accept_dad', '0'],
+      ['net/ipv4/conf/eth0/arp_notify', '1'],
+    ]);
+    expect(linkSysctls(loadConf({ ...base, enabledad: true }), 'eth0')).toEqual([
+      ['net/ipv6/conf/eth0/enhanced_dad', '1'],
+      ['net/ipv6/conf/eth0/accept_dad', '1'],
+      ['net/ipv4/conf/eth0/arp_notify', '1'],
+    ]);
     expect(ipv6Sysctls('eth0', [{ address: '10.0.0.2/24' }])).toEqual([]);
     expect(ipv6Sysctls('eth0', [{ address: '10.0.0.2/24' }, { address: 'fd00::2/64' }])).toEqual([
-      ['net/ipv6/conf/lo/disable_ipv6', '0'], ['net/ipv6/conf/eth0/disable_ipv6', '0'], ['net/ipv6/conf/eth0/keep_addr_on_down', '1'],
+      ['net/ipv6/conf/lo/disable_ipv6', '0'],
+      ['net/ipv6/conf/eth0/disable_ipv6', '0'],
+      ['net/ipv6/conf/eth0/keep_addr_on_down', '1'],
     ]);
     expect(() => linkSysctls(conf, '../x')).toThrow(/refusing/);
   });

@@ -127,9 +127,27 @@ export function hostBatch(p: HostPlanInput): HostLine[] {
   }
   if (conf.promiscMode) lines.push({ line: line('link', 'set', 'dev', br, 'promisc', 'on'), failure: onBridge });
   lines.push({ line: line('link', 'set', 'dev', br, 'up'), failure: onBridge });
-  lines.push({ line: line('link', 'add', hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', ifname, ...mtu, 'address', p.containerMac, 'netns', p.netns), failure: 'failed to make veth pair', creates: 'veth' });
+  lines.push({
+    line: line('link', 'add', hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', ifname, ...mtu, 'address', p.containerMac, 'netns', p.netns),
+    failure: 'failed to make veth pair',
+    creates: 'veth',
+  });
   lines.push({ line: line('link', 'set', 'dev', hostVeth, 'master', br), failure: onPort });
-  lines.push({ line: line('link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', conf.hairpinMode ? 'on' : 'off', 'isolated', conf.portIsolation ? 'on' : 'off'), failure: onPort });
+  lines.push({
+    line: line(
+      'link',
+      'set',
+      'dev',
+      hostVeth,
+      'type',
+      'bridge_slave',
+      'hairpin',
+      conf.hairpinMode ? 'on' : 'off',
+      'isolated',
+      conf.portIsolation ? 'on' : 'off',
+    ),
+    failure: onPort,
+  });
   lines.push({ line: line('link', 'set', 'dev', hostVeth, 'up'), failure: onPort });
   return lines;
 }
@@ -154,7 +172,10 @@ export function forwardingSysctls(gateways: readonly Gateway[]): Array<[string, 
  */
 export function bridgeL3Batch(bridge: string, containerIps: readonly string[], gatewayLines: readonly string[]): PlannedLine[] {
   return [
-    ...containerIps.map((ip) => ({ line: line('neigh', 'flush', 'to', ip.split('/')[0]!, 'dev', bridge), failure: `failed to flush stale neighbours on "${bridge}"` })),
+    ...containerIps.map((ip) => ({
+      line: line('neigh', 'flush', 'to', ip.split('/')[0]!, 'dev', bridge),
+      failure: `failed to flush stale neighbours on "${bridge}"`,
+    })),
     ...gatewayLines.map((l) => ({ line: l, failure: 'failed to set bridge addr' })),
   ];
 }

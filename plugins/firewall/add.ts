@@ -23,7 +23,12 @@ export async function add(ctx: Ctx): Promise<Result> {
 
   // Recorded first: a DEL after a crash anywhere below still knows what to remove.
   writeState(conf.name, {
-    containerID: cid, ifname, backend, addrs, ...(backend === 'firewalld' ? { zone: conf.zone } : {}), ...(bridge ? { bridge } : {}),
+    containerID: cid,
+    ifname,
+    backend,
+    addrs,
+    ...(backend === 'firewalld' ? { zone: conf.zone } : {}),
+    ...(bridge ? { bridge } : {}),
   });
   const added: Added[] = [];
   const bound: HostAddr[] = [];

@@ -2,7 +2,7 @@
 // FirewallNetConf): keys decoded as Go does, every value that can reach an iptables-restore script
 // or a D-Bus call validated first, and the addresses taken from prevResult.
 import * as z from 'zod/mini';
-import { isV4, parseCidr , type Family } from '../../shared/host/addr.ts';
+import { isV4, parseCidr, type Family } from '../../shared/host/addr.ts';
 import { baseShape, prevResultOf } from '../../shared/cni/config.ts';
 import { goObject, parseConfig } from '../../shared/cni/schema.ts';
 import { CniError, Code, invalidConfig } from '../../shared/cni/errors.ts';
@@ -41,8 +41,20 @@ export const DEFAULT_ZONE = 'trusted';
 // iptables chain names: up to 28 characters, nothing iptables-restore could read as syntax, and
 // not a built-in chain or target (a jump there would be refused, or loop back into CNI-FORWARD).
 const CHAIN = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,27}$/;
-const RESERVED_CHAINS = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING', 'ACCEPT', 'DROP', 'RETURN', 'QUEUE', FORWARD_CHAIN,
-  'CNI-ISOLATION-STAGE-1', 'CNI-ISOLATION-STAGE-2']);
+const RESERVED_CHAINS = new Set([
+  'INPUT',
+  'OUTPUT',
+  'FORWARD',
+  'PREROUTING',
+  'POSTROUTING',
+  'ACCEPT',
+  'DROP',
+  'RETURN',
+  'QUEUE',
+  FORWARD_CHAIN,
+  'CNI-ISOLATION-STAGE-1',
+  'CNI-ISOLATION-STAGE-2',
+]);
 // firewalld zone names: letters, digits and _ + . - (firewalld's own check is stricter still).
 const ZONE = /^[A-Za-z0-9][A-Za-z0-9_+.-]{0,63}$/;
 
@@ -59,16 +71,21 @@ export function parseFirewallConf(raw: unknown, cniVersion: string): FirewallCon
   if (c.backend !== undefined && c.backend !== '') {
     // The reference silently auto-detects on anything else; a typo would pick a backend the
     // operator did not ask for.
-    if (c.backend !== 'iptables' && c.backend !== 'firewalld') throw invalidConfig(`backend: unknown backend ${JSON.stringify(c.backend)} (want "iptables" or "firewalld")`);
+    if (c.backend !== 'iptables' && c.backend !== 'firewalld')
+      throw invalidConfig(`backend: unknown backend ${JSON.stringify(c.backend)} (want "iptables" or "firewalld")`);
     backend = c.backend;
   }
   const adminChain = c.iptablesAdminChainName || DEFAULT_ADMIN_CHAIN;
-  if (!CHAIN.test(adminChain)) throw invalidConfig(`iptablesAdminChainName: invalid chain name ${JSON.stringify(adminChain)} (up to 28 of A-Z a-z 0-9 _ . + -, starting with a letter or digit)`);
+  if (!CHAIN.test(adminChain))
+    throw invalidConfig(
+      `iptablesAdminChainName: invalid chain name ${JSON.stringify(adminChain)} (up to 28 of A-Z a-z 0-9 _ . + -, starting with a letter or digit)`,
+    );
   if (RESERVED_CHAINS.has(adminChain)) throw invalidConfig(`iptablesAdminChainName: ${JSON.stringify(adminChain)} is a built-in or plugin chain`);
   const zone = c.firewalldZone || DEFAULT_ZONE;
   if (!ZONE.test(zone)) throw invalidConfig(`firewalldZone: invalid zone name ${JSON.stringify(zone)}`);
   const policy = c.ingressPolicy || 'open';
-  if (policy !== 'open' && policy !== 'same-bridge') throw invalidConfig(`ingressPolicy: unknown ingress policy ${JSON.stringify(policy)} (want "open" or "same-bridge")`);
+  if (policy !== 'open' && policy !== 'same-bridge')
+    throw invalidConfig(`ingressPolicy: unknown ingress policy ${JSON.stringify(policy)} (want "open" or "same-bridge")`);
   const prev = prevResultOf(c, cniVersion);
   return {
     name: c.name,
@@ -111,7 +128,10 @@ export function hostAddrs(prev: Result | undefined): HostAddr[] {
 export function bridgeOf(conf: FirewallConf): string {
   const first = conf.prevResult?.interfaces?.[0];
   if (!first) {
-    throw new CniError(Code.Internal, `interface needs to be set for ingress policy "${conf.ingressPolicy}", make sure to chain "firewall" plugin with "bridge"`);
+    throw new CniError(
+      Code.Internal,
+      `interface needs to be set for ingress policy "${conf.ingressPolicy}", make sure to chain "firewall" plugin with "bridge"`,
+    );
   }
   if (first.name === '') throw new CniError(Code.Internal, 'got empty bridge name');
   // It becomes `-i`/`-o` of a rule: an interface name the kernel could have, nothing else (a

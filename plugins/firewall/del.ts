@@ -7,7 +7,10 @@ import { claimedElsewhere, readState, removeState, type AttachmentState } from '
 
 /** Remove a zone's sources, except addresses another attachment still has there. */
 export const fwdRemove = (zone: string, addrs: readonly HostAddr[], keep: ReadonlySet<string>) =>
-  fwdDel(zone, addrs.filter((a) => !keep.has(a.cidr)));
+  fwdDel(
+    zone,
+    addrs.filter((a) => !keep.has(a.cidr)),
+  );
 
 /**
  * Remove the container's rules: the addresses of prevResult and those its ADD recorded, so that a
@@ -29,7 +32,15 @@ export async function del(ctx: Ctx): Promise<void> {
 }
 
 /** Remove one attachment's addresses from its backend(s), then its record. */
-export async function teardown(net: string, cid: string, ifname: string, backend: FirewallBackend, extra: readonly HostAddr[], zone: string, st: AttachmentState | undefined): Promise<void> {
+export async function teardown(
+  net: string,
+  cid: string,
+  ifname: string,
+  backend: FirewallBackend,
+  extra: readonly HostAddr[],
+  zone: string,
+  st: AttachmentState | undefined,
+): Promise<void> {
   const jobs: Array<Promise<unknown>> = [];
   const byBackend = new Map<FirewallBackend, HostAddr[]>([[backend, [...extra]]]);
   if (st) byBackend.set(st.backend, [...(byBackend.get(st.backend) ?? []), ...st.addrs]);

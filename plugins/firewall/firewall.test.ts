@@ -12,7 +12,8 @@ const prev = {
     { interface: 0, address: '10.0.0.2/16' },
   ],
 };
-const conf = (extra: Record<string, unknown> = {}) => parseFirewallConf({ cniVersion: '1.0.0', name: 'n', type: 'firewall', prevResult: prev, ...extra }, '1.0.0');
+const conf = (extra: Record<string, unknown> = {}) =>
+  parseFirewallConf({ cniVersion: '1.0.0', name: 'n', type: 'firewall', prevResult: prev, ...extra }, '1.0.0');
 
 describe('config', () => {
   it('defaults as the reference', () => {
@@ -40,7 +41,10 @@ describe('config', () => {
     }
   });
   it('takes every address of prevResult as a host route, once', () => {
-    expect(hostAddrs(conf().prevResult)).toEqual([{ family: 4, cidr: '10.0.0.2/32' }, { family: 6, cidr: 'fd00::2/128' }]);
+    expect(hostAddrs(conf().prevResult)).toEqual([
+      { family: 4, cidr: '10.0.0.2/32' },
+      { family: 6, cidr: 'fd00::2/128' },
+    ]);
     expect(hostAddrs(undefined)).toEqual([]);
     expect(hostAddrs({ ips: [{ address: '::ffff:10.1.2.3/120' }] })).toEqual([{ family: 4, cidr: '10.1.2.3/32' }]);
   });
@@ -79,27 +83,44 @@ describe('iptables plan', () => {
   });
   it('later ADDs add only what is missing; firewalld ADDs only the isolation', () => {
     const iso = isolationRules('cni0');
-    const saved = parseSave([':CNI-FORWARD - [0:0]', ':CNI-ADMIN - [0:0]', ':CNI-ISOLATION-STAGE-1 - [0:0]', ':CNI-ISOLATION-STAGE-2 - [0:0]',
-      forwardJump, adminJump('CNI-ADMIN'), addrRules(v4[0]!)[1], ...Object.values(iso)].join('\n'));
+    const saved = parseSave(
+      [
+        ':CNI-FORWARD - [0:0]',
+        ':CNI-ADMIN - [0:0]',
+        ':CNI-ISOLATION-STAGE-1 - [0:0]',
+        ':CNI-ISOLATION-STAGE-2 - [0:0]',
+        forwardJump,
+        adminJump('CNI-ADMIN'),
+        addrRules(v4[0]!)[1],
+        ...Object.values(iso),
+      ].join('\n'),
+    );
     expect(planAdd(v4, { admin: 'CNI-ADMIN', bridge: 'cni0' }, saved).lines).toEqual([addrRules(v4[0]!)[0]]);
     expect(planAdd(v4, { bridge: 'cni1' }, saved).lines).toEqual([
-      isolationRules('cni1').stage1.replace(/^-A (\S+)/, '-I $1 1'), isolationRules('cni1').stage2.replace(/^-A (\S+)/, '-I $1 1'),
+      isolationRules('cni1').stage1.replace(/^-A (\S+)/, '-I $1 1'),
+      isolationRules('cni1').stage2.replace(/^-A (\S+)/, '-I $1 1'),
     ]);
     expect(planAdd([], { admin: 'CNI-ADMIN', bridge: 'cni0' }, parseSave(''))).toEqual({ lines: [], added: [] });
   });
   it('DEL deletes present rules of addresses nobody else has', () => {
     const v4b = { family: 4 as const, cidr: '10.0.0.3/32' };
     const saved = parseSave([...addrRules(v4[0]!), addrRules(v4b)[1]].join('\n'));
-    expect(planDel([v4[0]!, v4b], new Set(), saved)).toEqual([...addrRules(v4[0]!), addrRules(v4b)[1]].map((r) => '-D' + r.slice(2)));
+    expect(planDel([v4[0]!, v4b], new Set(), saved)).toEqual([...addrRules(v4[0]!), addrRules(v4b)[1]].map((r) => `-D${r.slice(2)}`));
     expect(planDel([v4[0]!, v4b], new Set(['10.0.0.2/32']), saved)).toEqual([`-D${addrRules(v4b)[1].slice(2)}`]);
   });
   it('CHECK names the first missing rule in the reference wording', () => {
     const what = { admin: 'CNI-ADMIN', bridge: 'cni0' };
     expect(checkProblem(v4, what, parseSave(''))).toBe('expected FORWARD rule [-m comment --comment CNI firewall plugin rules -j CNI-FORWARD] not found');
-    expect(checkProblem(v4, what, parseSave(forwardJump))).toBe('expected CNI-FORWARD rule [-m comment --comment CNI firewall plugin admin overrides -j CNI-ADMIN] not found');
+    expect(checkProblem(v4, what, parseSave(forwardJump))).toBe(
+      'expected CNI-FORWARD rule [-m comment --comment CNI firewall plugin admin overrides -j CNI-ADMIN] not found',
+    );
     const base = [forwardJump, adminJump('CNI-ADMIN')];
-    expect(checkProblem(v4, what, parseSave([...base, addrRules(v4[0]!)[1]].join('\n')))).toBe('expected rule [-d 10.0.0.2/32 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT] not found');
-    expect(checkProblem(v4, what, parseSave([...base, ...addrRules(v4[0]!)].join('\n')))).toMatch(/^expected FORWARD rule \[.*-j CNI-ISOLATION-STAGE-1\] not found$/);
+    expect(checkProblem(v4, what, parseSave([...base, addrRules(v4[0]!)[1]].join('\n')))).toBe(
+      'expected rule [-d 10.0.0.2/32 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT] not found',
+    );
+    expect(checkProblem(v4, what, parseSave([...base, ...addrRules(v4[0]!)].join('\n')))).toMatch(
+      /^expected FORWARD rule \[.*-j CNI-ISOLATION-STAGE-1\] not found$/,
+    );
     expect(checkProblem(v4, what, parseSave([...base, ...addrRules(v4[0]!), ...Object.values(isolationRules('cni0'))].join('\n')))).toBeUndefined();
     expect(checkProblem(v4, { admin: 'CNI-ADMIN' }, parseSave([...base, ...addrRules(v4[0]!)].join('\n')))).toBeUndefined();
   });

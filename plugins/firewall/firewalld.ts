@@ -26,8 +26,7 @@ async function busctl(args: readonly string[]) {
   }
 }
 
-const callZone = (method: string, zone: string, cidr: string) =>
-  busctl(['call', FIREWALLD, FIREWALLD_PATH, ZONE_IFACE, method, 'ss', zone, cidr]);
+const callZone = (method: string, zone: string, cidr: string) => busctl(['call', FIREWALLD, FIREWALLD_PATH, ZONE_IFACE, method, 'ss', zone, cidr]);
 
 /** Whether firewalld owns its name on the system bus (the reference's isFirewalldRunning). */
 export async function firewalldRunning(): Promise<boolean> {

@@ -30,24 +30,28 @@ export interface Added {
  * address rules each successful family appended, so that a failure elsewhere can take them back.
  */
 export async function iptablesAdd(addrs: readonly HostAddr[], what: AddWhat, onApplied: (a: Added) => void): Promise<void> {
-  await allFamilies(familiesOf(addrs).map(async (f) => {
-    const mine = ofFamily(addrs, f);
-    try {
-      const dump = await transactTable(f, TABLE, (d) => planAdd(mine, what, d).lines);
-      onApplied({ family: f, rules: planAdd(mine, what, dump).added });
-    } catch (e) {
-      throw new CniError(Code.Internal, `failed to set up the ipv${f} firewall rules: ${(e as Error).message}`);
-    }
-  }));
+  await allFamilies(
+    familiesOf(addrs).map(async (f) => {
+      const mine = ofFamily(addrs, f);
+      try {
+        const dump = await transactTable(f, TABLE, (d) => planAdd(mine, what, d).lines);
+        onApplied({ family: f, rules: planAdd(mine, what, dump).added });
+      } catch (e) {
+        throw new CniError(Code.Internal, `failed to set up the ipv${f} firewall rules: ${(e as Error).message}`);
+      }
+    }),
+  );
 }
 
 /** Take back exactly the address rules an ADD appended (a failed ADD). */
 export async function iptablesUndo(added: readonly Added[], keep: ReadonlySet<string>): Promise<void> {
-  await Promise.all(added.map(async ({ family, rules }) => {
-    const kept = new Set([...keep].flatMap((cidr) => addrRules({ family, cidr })));
-    const doomed = rules.filter((r) => !kept.has(r));
-    if (doomed.length) await transactTable(family, TABLE, (d) => planDeleteRules(doomed, d));
-  }));
+  await Promise.all(
+    added.map(async ({ family, rules }) => {
+      const kept = new Set([...keep].flatMap((cidr) => addrRules({ family, cidr })));
+      const doomed = rules.filter((r) => !kept.has(r));
+      if (doomed.length) await transactTable(family, TABLE, (d) => planDeleteRules(doomed, d));
+    }),
+  );
 }
 
 /**
@@ -56,21 +60,23 @@ export async function iptablesUndo(added: readonly Added[], keep: ReadonlySet<st
  * deletion planned from what is there. A family whose iptables does not work here has no rules.
  */
 export async function iptablesDel(addrs: readonly HostAddr[], keep: ReadonlySet<string>): Promise<void> {
-  await allFamilies(familiesOf(addrs).map(async (f) => {
-    const mine = ofFamily(addrs, f);
-    // Planned as if every rule were there.
-    const blind = planDel(mine, keep, { chains: new Set(), rules: mine.flatMap(addrRules) });
-    if (blind.length === 0) return;
-    try {
-      await restore(f, TABLE, blind);
-      return;
-    } catch {
-      /* some rule is already gone (or the table unusable): plan from what is there */
-    }
-    const dump = await trySaveTable(f, TABLE);
-    if (!dump || planDel(mine, keep, dump).length === 0) return;
-    await transactTable(f, TABLE, (d) => planDel(mine, keep, d), dump);
-  }));
+  await allFamilies(
+    familiesOf(addrs).map(async (f) => {
+      const mine = ofFamily(addrs, f);
+      // Planned as if every rule were there.
+      const blind = planDel(mine, keep, { chains: new Set(), rules: mine.flatMap(addrRules) });
+      if (blind.length === 0) return;
+      try {
+        await restore(f, TABLE, blind);
+        return;
+      } catch {
+        /* some rule is already gone (or the table unusable): plan from what is there */
+      }
+      const dump = await trySaveTable(f, TABLE);
+      if (!dump || planDel(mine, keep, dump).length === 0) return;
+      await transactTable(f, TABLE, (d) => planDel(mine, keep, d), dump);
+    }),
+  );
 }
 
 /** CHECK: the first missing rule of any family, as the reference words it. */

@@ -10,7 +10,12 @@ import { parse } from './state.ts';
 const DUMP = ':CNI-FORWARD - [0:0]\n:CNI-ADMIN - [0:0]\n-A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD\n';
 
 export function warm(): void {
-  for (const [v, extra] of [['1.1.0', { ingressPolicy: 'same-bridge' }], ['0.4.0', { backend: 'iptables', iptablesAdminChainName: 'MY-ADMIN' }], ['1.0.0', { backend: 'firewalld', firewalldZone: 'internal' }], ['1.1.0', { ingressPolicy: 'x', backend: 'y' }]] as const) {
+  for (const [v, extra] of [
+    ['1.1.0', { ingressPolicy: 'same-bridge' }],
+    ['0.4.0', { backend: 'iptables', iptablesAdminChainName: 'MY-ADMIN' }],
+    ['1.0.0', { backend: 'firewalld', firewalldZone: 'internal' }],
+    ['1.1.0', { ingressPolicy: 'x', backend: 'y' }],
+  ] as const) {
     attempt(() => {
       const conf = parseFirewallConf({ cniVersion: v, name: 'warm', type: 'firewall', ...extra, prevResult: formatResult(WARM_RESULT, v) }, v);
       const addrs = hostAddrs(requirePrev(conf));

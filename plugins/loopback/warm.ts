@@ -9,5 +9,17 @@ export function warm(): void {
     attempt(() => prevResultOf(parseBase({ cniVersion: v, name: 'warm', type: 'loopback', prevResult: formatResult(WARM_RESULT, v) }), v));
     attempt(() => prevResultOf(parseBase({ cniVersion: v, name: 'warm', type: 'loopback' }), v));
   }
-  attempt(() => parseLinks([{ ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP'], addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }, { family: 'inet6', local: '::1', prefixlen: 128 }] }]));
+  attempt(() =>
+    parseLinks([
+      {
+        ifindex: 1,
+        ifname: 'lo',
+        flags: ['LOOPBACK', 'UP'],
+        addr_info: [
+          { family: 'inet', local: '127.0.0.1', prefixlen: 8 },
+          { family: 'inet6', local: '::1', prefixlen: 128 },
+        ],
+      },
+    ]),
+  );
 }

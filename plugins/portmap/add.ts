@@ -16,7 +16,10 @@ export async function add(ctx: Ctx): Promise<Result> {
 
   // Reads run side by side: the nat tables (unless nftables was asked for) and the route lookup.
   const [mapper, dev] = await Promise.all([
-    mapperFor(conf, cips.map((c) => c.family)),
+    mapperFor(
+      conf,
+      cips.map((c) => c.family),
+    ),
     conf.snat && v4 ? routeDev(v4.ip) : Promise.resolve(undefined),
   ]);
   await mapper.forward(conf, ctx.env.containerId, cips);

@@ -10,6 +10,9 @@ export async function check(ctx: Ctx): Promise<void> {
   if (conf.mappings.length === 0) return;
   const cips = containerIps(conf.prevResult, ctx.env.ifname);
   if (cips.length === 0) return;
-  const mapper = await mapperFor(conf, cips.map((c) => c.family));
+  const mapper = await mapperFor(
+    conf,
+    cips.map((c) => c.family),
+  );
   await mapper.check(conf, ctx.env.containerId, cips);
 }

@@ -34,7 +34,6 @@ export const PortmapConfSchema = goObject({
 });
 export type PortmapConfRaw = z.infer<typeof PortmapConfSchema>;
 
-
 export interface ContainerIp {
   family: Family;
   /** Address without prefix. */
@@ -77,7 +76,11 @@ function checkHostIp(hostIP: string | undefined, i: number): void {
 }
 
 /** Which backend the options imply (containernetworking/plugins `plugins/meta/portmap/main.go` ensureBackend): externalSetMarkChain or `-`/`!` conditions → iptables. */
-export function impliedBackend(c: Pick<PortmapConfRaw, 'externalSetMarkChain' | 'conditionsV4' | 'conditionsV6'>): { backend?: Backend; nftKeys: string[]; iptKeys: string[] } {
+export function impliedBackend(c: Pick<PortmapConfRaw, 'externalSetMarkChain' | 'conditionsV4' | 'conditionsV6'>): {
+  backend?: Backend;
+  nftKeys: string[];
+  iptKeys: string[];
+} {
   const iptKeys: string[] = [];
   const nftKeys: string[] = [];
   if (c.externalSetMarkChain !== undefined) iptKeys.push('externalSetMarkChain');

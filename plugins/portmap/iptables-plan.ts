@@ -1,7 +1,7 @@
 // Pure planning for the iptables backend (containernetworking/plugins `plugins/meta/portmap/portmap_iptables.go`): the reference's chains, rule shapes and
 // hash-named per-container chain, written in iptables-save's own canonical form so that CHECK and
 // tests can compare saved lines directly, and turned into one iptables-restore --noflush script.
-import { networkCidr , type Family } from '../../shared/host/addr.ts';
+import { networkCidr, type Family } from '../../shared/host/addr.ts';
 import { hashWithPrefix } from '../../shared/host/hash.ts';
 import { quote, type TableDump } from '../../shared/host/iptables.ts';
 import { jumpsInto, removeChains, ruleChain, ruleTarget, toDelete } from '../../shared/host/iptables-rules.ts';
@@ -18,7 +18,7 @@ export const snChain = (net: string, cid: string): string => hashWithPrefix(28, 
 /** The entry rules' comment; iptables limits comments to 255 characters. */
 export function entryComment(net: string, cid: string): string {
   const c = `dnat name: "${net}" id: "${cid}"`;
-  return c.length <= 255 ? c : c.slice(0, 253) + '...';
+  return c.length <= 255 ? c : `${c.slice(0, 253)}...`;
 }
 
 export const markValue = (bit: number): string => {
@@ -77,13 +77,15 @@ export function entryRules(conf: PortmapConf, cid: string, family: Family): stri
   const byProto = new Map<string, number[]>();
   for (const m of conf.mappings) byProto.set(proto(m), [...(byProto.get(proto(m)) ?? []), m.hostPort]);
   const conds = (family === 4 ? conf.conditionsV4 : conf.conditionsV6) ?? [];
-  const condStr = conds.length ? ' ' + conds.map(quote).join(' ') : '';
+  const condStr = conds.length ? ` ${conds.map(quote).join(' ')}` : '';
   const comment = quote(entryComment(conf.name, cid));
   const out: string[] = [];
   for (const p of [...byProto.keys()].sort()) {
     const ports = byProto.get(p)!;
     for (let i = 0; i < ports.length; i += MULTIPORT_MAX) {
-      out.push(`-A ${TOP_DNAT} -p ${p} -m comment --comment ${comment} -m multiport --dports ${ports.slice(i, i + MULTIPORT_MAX).join(',')}${condStr} -j ${chain}`);
+      out.push(
+        `-A ${TOP_DNAT} -p ${p} -m comment --comment ${comment} -m multiport --dports ${ports.slice(i, i + MULTIPORT_MAX).join(',')}${condStr} -j ${chain}`,
+      );
     }
   }
   return out;
@@ -100,7 +102,7 @@ export function planTop(conf: PortmapConf, dump: TableDump): string[] {
     if (!dump.chains.has(MASQ)) lines.push(`-N ${MASQ}`);
     if (!has(t.masq)) lines.push(t.masq);
     // Inserted first so it precedes the bridge's masquerade jumps.
-    if (!has(t.postrouting)) lines.push('-I' + t.postrouting.slice(2).replace(/^ POSTROUTING/, ' POSTROUTING 1'));
+    if (!has(t.postrouting)) lines.push(`-I${t.postrouting.slice(2).replace(/^ POSTROUTING/, ' POSTROUTING 1')}`);
   }
   if (!dump.chains.has(TOP_DNAT)) lines.push(`-N ${TOP_DNAT}`);
   if (!has(t.prerouting)) lines.push(t.prerouting);

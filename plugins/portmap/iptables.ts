@@ -26,7 +26,10 @@ export function iptablesMapper(dumps: ReadonlyMap<Family, TableDump | undefined>
       if (!bad) return;
       // Undo only the families this call committed and whose container chain it created: a chain
       // that was there before belongs to an earlier ADD of this container, which stays attached.
-      const made = cips.filter((_, i) => { const r = rs[i]!; return r.status === 'fulfilled' && r.value; });
+      const made = cips.filter((_, i) => {
+        const r = rs[i]!;
+        return r.status === 'fulfilled' && r.value;
+      });
       await Promise.all(made.map((c) => transact(c.family, (d) => planDel(conf.name, cid, d)))).catch(() => undefined);
       throw bad.reason;
     },
@@ -70,10 +73,14 @@ export function iptablesMapper(dumps: ReadonlyMap<Family, TableDump | undefined>
 async function forwardFamily(conf: PortmapConf, cid: string, cip: ContainerIp, dump: TableDump | undefined): Promise<boolean> {
   let created = false;
   try {
-    await transact(cip.family, (d) => {
-      created = !d.chains.has(dnChain(conf.name, cid));
-      return planAdd(conf, cid, cip, d);
-    }, dump);
+    await transact(
+      cip.family,
+      (d) => {
+        created = !d.chains.has(dnChain(conf.name, cid));
+        return planAdd(conf, cid, cip, d);
+      },
+      dump,
+    );
     return created;
   } catch (e) {
     throw wrap(`failed to set up ipv${cip.family} port forwarding`, e);

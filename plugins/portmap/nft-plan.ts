@@ -71,7 +71,7 @@ export function planRules(conf: PortmapConf, cid: string, cip: ContainerIp): str
 }
 
 export function planAdd(conf: PortmapConf, cid: string, cips: readonly ContainerIp[]): string {
-  return cips.flatMap((c) => [...planSetup(conf, c.family), ...planRules(conf, cid, c)]).join('\n') + '\n';
+  return `${cips.flatMap((c) => [...planSetup(conf, c.family), ...planRules(conf, cid, c)]).join('\n')}\n`;
 }
 
 /** A rule of a cni_hostport table as `nft -j list` shows it. */

@@ -16,7 +16,7 @@ export async function deleteRules(pick: (rules: NftRule[]) => NftRule[], first?:
     const doomed = pick(rules);
     if (doomed.length === 0) return [];
     try {
-      await nftApply(doomed.map(deleteLine).join('\n') + '\n');
+      await nftApply(`${doomed.map(deleteLine).join('\n')}\n`);
       return doomed;
     } catch (e) {
       if (attempt >= 4) throw e;

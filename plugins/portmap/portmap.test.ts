@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { containerIps, parsePortmapConf, type PortmapConf } from './config.ts';
-import { checkProblem, dnChain, dnRules, entryOwner, entryRules, markValue, planAdd, planDel, planGc, saveCidr, snChain, topRules, udpPortsOf } from './iptables-plan.ts';
+import {
+  checkProblem,
+  dnChain,
+  dnRules,
+  entryOwner,
+  entryRules,
+  markValue,
+  planAdd,
+  planDel,
+  planGc,
+  saveCidr,
+  snChain,
+  topRules,
+  udpPortsOf,
+} from './iptables-plan.ts';
 import { gcRules, planRules, planSetup, ruleComment, checkProblem as nftCheck, type NftRule } from './nft-plan.ts';
 import { parseSave } from '../../shared/host/iptables.ts';
 
@@ -41,7 +55,10 @@ describe('chain names (upstream vectors)', () => {
 
 describe('config', () => {
   it('decodes keys case-insensitively (containerd spelling)', () => {
-    const c = parsePortmapConf({ name: 'n', runtimeConfig: { portMappings: [{ HostPort: 1, ContainerPort: 2, Protocol: 'TCP', HostIP: '127.0.0.1' }] }, SNAT: false }, '1.0.0');
+    const c = parsePortmapConf(
+      { name: 'n', runtimeConfig: { portMappings: [{ HostPort: 1, ContainerPort: 2, Protocol: 'TCP', HostIP: '127.0.0.1' }] }, SNAT: false },
+      '1.0.0',
+    );
     expect(c.mappings).toEqual([{ hostPort: 1, containerPort: 2, protocol: 'TCP', hostIP: '127.0.0.1' }]);
     expect(c.snat).toBe(false);
     expect(c.markMasqBit).toBe(13);
@@ -52,8 +69,14 @@ describe('config', () => {
     [{ markMasqBit: 32 }, 'MasqMarkBit must be between 0 and 31'],
     [{ markMasqBit: 5, externalSetMarkChain: 'X' }, 'Cannot specify externalSetMarkChain and markMasqBit'],
     [{ backend: 'pf' }, 'unrecognized backend "pf"'],
-    [{ backend: 'iptables', conditionsV4: ['ip', 'saddr', '1.2.3.4'] }, 'iptables backend was requested but configuration contains nftables-specific options [conditionsV4]'],
-    [{ backend: 'nftables', externalSetMarkChain: 'X' }, 'nftables backend was requested but configuration contains iptables-specific options [externalSetMarkChain]'],
+    [
+      { backend: 'iptables', conditionsV4: ['ip', 'saddr', '1.2.3.4'] },
+      'iptables backend was requested but configuration contains nftables-specific options [conditionsV4]',
+    ],
+    [
+      { backend: 'nftables', externalSetMarkChain: 'X' },
+      'nftables backend was requested but configuration contains iptables-specific options [externalSetMarkChain]',
+    ],
     [{ conditionsV4: ['-s', '1.2.3.4\n-A X'] }, 'conditionsV4[1]'],
     [{ conditionsV4: ['ip', 'saddr', '1.1.1.1;', 'flush', 'ruleset'] }, 'conditionsV4[2]'],
     [{ externalSetMarkChain: 'A B' }, 'externalSetMarkChain'],
@@ -89,7 +112,9 @@ describe('config', () => {
       ],
     };
     expect(containerIps(prev, 'eth0')).toEqual([v4, v6]);
-    expect(containerIps({ interfaces: [{ name: 'host' }], ips: [{ address: '10.0.0.1/24' }] }, 'eth0')).toEqual([{ family: 4, ip: '10.0.0.1', cidr: '10.0.0.1/24' }]);
+    expect(containerIps({ interfaces: [{ name: 'host' }], ips: [{ address: '10.0.0.1/24' }] }, 'eth0')).toEqual([
+      { family: 4, ip: '10.0.0.1', cidr: '10.0.0.1/24' },
+    ]);
   });
 });
 
@@ -174,7 +199,9 @@ describe('iptables plan', () => {
       topRules(13).output,
       `-N ${ch}`,
     ]);
-    const state = parseSave([':CNI-HOSTPORT-SETMARK - [0:0]', ':CNI-HOSTPORT-MASQ - [0:0]', ':CNI-HOSTPORT-DNAT - [0:0]', ...Object.values(topRules(13))].join('\n'));
+    const state = parseSave(
+      [':CNI-HOSTPORT-SETMARK - [0:0]', ':CNI-HOSTPORT-MASQ - [0:0]', ':CNI-HOSTPORT-DNAT - [0:0]', ...Object.values(topRules(13))].join('\n'),
+    );
     const again = planAdd(conf(), 'other', v4, state);
     expect(again[0]).toBe(`-N ${dnChain('test', 'other')}`);
   });
@@ -182,7 +209,10 @@ describe('iptables plan', () => {
     const other = dnChain('test', 'keep');
     const foreign = dnChain('othernet', 'x');
     const saved = [
-      `:${ch} - [0:0]`, `:${other} - [0:0]`, `:${foreign} - [0:0]`, ':CNI-HOSTPORT-DNAT - [0:0]',
+      `:${ch} - [0:0]`,
+      `:${other} - [0:0]`,
+      `:${foreign} - [0:0]`,
+      ':CNI-HOSTPORT-DNAT - [0:0]',
       `-A ${ch} -p udp -m udp --dport 8082 -j DNAT --to-destination 10.0.0.2:82`,
       `-A CNI-HOSTPORT-DNAT -p udp -m comment --comment "dnat name: \\"test\\" id: \\"cid\\"" -m multiport --dports 8082 -j ${ch}`,
       `-A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"test\\" id: \\"keep\\"" -m multiport --dports 1 -j ${other}`,
@@ -258,7 +288,8 @@ describe('nftables plan', () => {
   });
   it('CHECK counts rules per chain', () => {
     const c = conf();
-    const mk = (chain: string, n: number): NftRule[] => Array.from({ length: n }, (_, i) => ({ family: 'ip', table: 'cni_hostport', chain, handle: i, comment: 'test/cid' }));
+    const mk = (chain: string, n: number): NftRule[] =>
+      Array.from({ length: n }, (_, i) => ({ family: 'ip', table: 'cni_hostport', chain, handle: i, comment: 'test/cid' }));
     expect(nftCheck(c, 'cid', v4, [...mk('hostports', 6), ...mk('masquerading', 2)])).toBeUndefined();
     expect(nftCheck(c, 'cid', v4, [...mk('hostports', 5), ...mk('masquerading', 2)])).toBe('missing hostport rules in "hostports" chain');
   });

@@ -13,5 +13,8 @@ export async function status(ctx: Ctx): Promise<void> {
   }
   if (await usable(4)) return;
   if (conf.backend === undefined && (await nftUsable())) return;
-  throw new CniError(Code.PluginNotAvailable, conf.backend === 'iptables' ? 'iptables backend requested but iptables is not usable' : 'neither iptables nor nftables is usable');
+  throw new CniError(
+    Code.PluginNotAvailable,
+    conf.backend === 'iptables' ? 'iptables backend requested but iptables is not usable' : 'neither iptables nor nftables is usable',
+  );
 }

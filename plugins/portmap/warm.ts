@@ -7,13 +7,28 @@ import { checkProblem, planAdd as planIptables, planDel, planGc } from './iptabl
 import { planAdd as planNft } from './nft-plan.ts';
 
 export function warm(): void {
-  const mappings = [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }, { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' }];
-  for (const [v, extra] of [['1.1.0', { snat: true }], ['0.4.0', { backend: 'nftables' }], ['1.0.0', { conditionsV4: ['-s', '10.0.0.0/8'] }]] as const) {
+  const mappings = [
+    { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' },
+  ];
+  for (const [v, extra] of [
+    ['1.1.0', { snat: true }],
+    ['0.4.0', { backend: 'nftables' }],
+    ['1.0.0', { conditionsV4: ['-s', '10.0.0.0/8'] }],
+  ] as const) {
     attempt(() => {
-      const conf = parsePortmapConf({
-        cniVersion: v, name: 'warm', type: 'portmap', capabilities: { portMappings: true }, ...extra,
-        runtimeConfig: { portMappings: mappings }, prevResult: formatResult(WARM_RESULT, v),
-      }, v);
+      const conf = parsePortmapConf(
+        {
+          cniVersion: v,
+          name: 'warm',
+          type: 'portmap',
+          capabilities: { portMappings: true },
+          ...extra,
+          runtimeConfig: { portMappings: mappings },
+          prevResult: formatResult(WARM_RESULT, v),
+        },
+        v,
+      );
       const cips = containerIps(requirePrev(conf), 'eth0');
       const dump = parseSave(':CNI-HOSTPORT-DNAT - [0:0]\n-A PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT\n');
       for (const cip of cips) {

@@ -17,7 +17,11 @@ export async function add(ctx: Ctx): Promise<Result> {
   const { env } = ctx;
   const conf = parseTuningConf(ctx.raw, env.args);
   const allow = readAllowlist();
-  if (allow) assertAllowed(conf.sysctl.map(([k]) => k), allow);
+  if (allow)
+    assertAllowed(
+      conf.sysctl.map(([k]) => k),
+      allow,
+    );
   const prev = requirePrev(conf, ctx.cniVersion);
   assertNetns(env.netns);
   const settings = sysctlSettings(conf, env.ifname);

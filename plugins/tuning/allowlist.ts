@@ -18,7 +18,11 @@ export function readAllowlist(path = ALLOWLIST_FILE): string[] | undefined {
   return parseAllowlist(text);
 }
 
-export const parseAllowlist = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+export const parseAllowlist = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 
 /**
  * A Go (RE2) pattern as a JS RegExp. The common syntax is the same; a leading flag group such as

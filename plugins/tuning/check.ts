@@ -15,11 +15,22 @@ export async function check(ctx: Ctx): Promise<void> {
   assertNetns(env.netns);
   const settings = sysctlSettings(conf, env.ifname);
   // Both reads in one round; the sysctl error wins, as the reference reads those first.
-  const [vs, ls] = await Promise.allSettled([readValues(env.netns, settings.map(([p]) => p)), readLink(env.netns, env.ifname)]);
+  const [vs, ls] = await Promise.allSettled([
+    readValues(
+      env.netns,
+      settings.map(([p]) => p),
+    ),
+    readLink(env.netns, env.ifname),
+  ]);
   if (vs.status === 'rejected') throw vs.reason;
   if (ls.status === 'rejected') throw new CniError(Code.Internal, `Cannot find container link ${env.ifname}`);
   const values = vs.value;
   const l = ls.value;
-  const p = checkProblem(conf, env.ifname, settings.map(([path, want]) => [path, want, values.get(path) ?? ''] as const), l);
+  const p = checkProblem(
+    conf,
+    env.ifname,
+    settings.map(([path, want]) => [path, want, values.get(path) ?? ''] as const),
+    l,
+  );
   if (p) throw new CniError(Code.Internal, p);
 }

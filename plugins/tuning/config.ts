@@ -109,5 +109,4 @@ export function parseTuningConf(raw: unknown, cniArgs: string, forDel = false): 
 }
 
 /** Whether ADD changes link attributes (and so saves the originals first), as tuning.go decides. */
-export const touchesLink = (c: TuningConf): boolean =>
-  c.mac !== undefined || c.mtu !== 0 || c.promisc || c.allmulti !== undefined || c.txQLen !== undefined;
+export const touchesLink = (c: TuningConf): boolean => c.mac !== undefined || c.mtu !== 0 || c.promisc || c.allmulti !== undefined || c.txQLen !== undefined;

@@ -46,11 +46,21 @@ export function linkLines(ifname: string, want: Saved, order: readonly Attr[]): 
     const v = want[a];
     if (v === undefined || v === '') continue;
     switch (a) {
-      case 'mac': out.push(line('link', 'set', 'dev', ifname, 'address', v as string)); break;
-      case 'promisc': out.push(line('link', 'set', 'dev', ifname, 'promisc', onOff(v as boolean))); break;
-      case 'mtu': if (v !== 0) out.push(line('link', 'set', 'dev', ifname, 'mtu', v as number)); break;
-      case 'allmulti': out.push(line('link', 'set', 'dev', ifname, 'allmulticast', onOff(v as boolean))); break;
-      case 'txQLen': out.push(line('link', 'set', 'dev', ifname, 'txqueuelen', v as number)); break;
+      case 'mac':
+        out.push(line('link', 'set', 'dev', ifname, 'address', v as string));
+        break;
+      case 'promisc':
+        out.push(line('link', 'set', 'dev', ifname, 'promisc', onOff(v as boolean)));
+        break;
+      case 'mtu':
+        if (v !== 0) out.push(line('link', 'set', 'dev', ifname, 'mtu', v as number));
+        break;
+      case 'allmulti':
+        out.push(line('link', 'set', 'dev', ifname, 'allmulticast', onOff(v as boolean)));
+        break;
+      case 'txQLen':
+        out.push(line('link', 'set', 'dev', ifname, 'txqueuelen', v as number));
+        break;
     }
   }
   return out;
@@ -71,6 +81,9 @@ export async function applyLink(netns: string, lines: readonly string[], force: 
   if (lines.length === 0) return { ok: true, noDevice: false, stderr: '' };
   const r = await ipBatch(lines, { netns, force, allowFail: true });
   // ip -batch adds "Command failed -:N" after each error: only the kernel's words are kept.
-  const stderr = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Command failed')).join('; ');
+  const stderr = r.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('Command failed'))
+    .join('; ');
   return { ok: r.exitCode === 0, noDevice: r.exitCode !== 0 && saysNotFound({ stderr }), stderr };
 }

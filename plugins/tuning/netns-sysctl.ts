@@ -23,7 +23,12 @@ export function parseSysctlOutput(stdout: string, paths: readonly string[]): Map
   return out;
 }
 
-const firstLine = (s: string) => s.trim().split('\n').map((l) => l.replace(/^sysctl: /, '')).join('; ');
+const firstLine = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/^sysctl: /, ''))
+    .join('; ');
 
 /** Read the keys, then write them, in one process. Throws (after putting back) when any fails. */
 export async function readAndWrite(netns: string, settings: readonly Setting[]): Promise<Map<string, string>> {

@@ -7,8 +7,7 @@ import type { Saved } from './state.ts';
 import { sysctlPathFor } from './sysctl-key.ts';
 import { parseMac } from './mac.ts';
 
-export const sysctlSettings = (c: TuningConf, ifname: string): Array<[string, string]> =>
-  c.sysctl.map(([k, v]) => [sysctlPathFor(k, ifname), v]);
+export const sysctlSettings = (c: TuningConf, ifname: string): Array<[string, string]> => c.sysctl.map(([k, v]) => [sysctlPathFor(k, ifname), v]);
 
 /** createBackup: the current value of every attribute the config changes. */
 export function originalsOf(c: TuningConf, cur: LinkAttrs): Saved {

@@ -20,7 +20,7 @@ export function sysctlKeyProblem(key: string): string | undefined {
   if (key.includes('=')) return 'contains "="';
   const parts = toPath(key).split('/');
   if (parts.some((p) => p === '' || p === '.' || p === '..')) return 'has an empty, "." or ".." component';
-  if (parts[0] !== 'net' || parts.length < 2) return 'is not a net.* sysctl (only the network namespace\'s own keys may be set)';
+  if (parts[0] !== 'net' || parts.length < 2) return "is not a net.* sysctl (only the network namespace's own keys may be set)";
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CniError } from '../../shared/cni/errors.ts';
+import type { CniError } from '../../shared/cni/errors.ts';
 import { DEFAULT_DATA_DIR, parseTuningConf, touchesLink } from './config.ts';
 import { parseMac } from './mac.ts';
 import { printedName, sysctlKeyProblem, sysctlPathFor, sysctlValueProblem } from './sysctl-key.ts';
@@ -38,8 +38,22 @@ describe('config', () => {
   });
 
   it('args.cni overrides promisc/mtu/allmulti/txQLen and merges sysctl', () => {
-    const c = parse({ promisc: true, mtu: 1400, sysctl: { 'net.a.b': '1', 'net.c': '2' }, args: { cni: { promisc: false, mtu: 1300, allmulti: false, txQLen: 0, sysctl: { 'net.c': '3' } } } });
-    expect(c).toMatchObject({ promisc: false, mtu: 1300, allmulti: false, txQLen: 0, sysctl: [['net.a.b', '1'], ['net.c', '3']] });
+    const c = parse({
+      promisc: true,
+      mtu: 1400,
+      sysctl: { 'net.a.b': '1', 'net.c': '2' },
+      args: { cni: { promisc: false, mtu: 1300, allmulti: false, txQLen: 0, sysctl: { 'net.c': '3' } } },
+    });
+    expect(c).toMatchObject({
+      promisc: false,
+      mtu: 1300,
+      allmulti: false,
+      txQLen: 0,
+      sysctl: [
+        ['net.a.b', '1'],
+        ['net.c', '3'],
+      ],
+    });
     expect(touchesLink(c)).toBe(true);
   });
 
@@ -86,7 +100,9 @@ describe('mac', () => {
     ['02aa.bbcc.dd01', '02:aa:bb:cc:dd:01'],
     ['02:00:00:00:00:00:00:01', '02:00:00:00:00:00:00:01'],
   ])('parses %s as net.ParseMAC', (s, want) => expect(parseMac(s)).toBe(want));
-  it.each(['', '02:aa:bb:cc:dd', '02:aa:bb:cc:dd:01:02', '02:aa-bb:cc:dd:01', '02:aa:bb:cc:dd:0g', '02aa.bbcc.dd0', ' 02:aa:bb:cc:dd:01'])('rejects %j', (s) => expect(parseMac(s)).toBeUndefined());
+  it.each(['', '02:aa:bb:cc:dd', '02:aa:bb:cc:dd:01:02', '02:aa-bb:cc:dd:01', '02:aa:bb:cc:dd:0g', '02aa.bbcc.dd0', ' 02:aa:bb:cc:dd:01'])('rejects %j', (s) =>
+    expect(parseMac(s)).toBeUndefined(),
+  );
 });
 
 describe('sysctl keys', () => {
@@ -107,7 +123,10 @@ describe('sysctl keys', () => {
   it('parses sysctl(8) output: first line per name is the read', () => {
     const out = 'net.ipv4.conf.eth0/100.arp_ignore = 0\nnet.core.somaxconn = 4096\nnet.ipv4.conf.eth0/100.arp_ignore = 1\nnet.core.somaxconn = 512\n';
     const m = parseSysctlOutput(out, ['net/ipv4/conf/eth0.100/arp_ignore', 'net/core/somaxconn', 'net/missing']);
-    expect([...m]).toEqual([['net/ipv4/conf/eth0.100/arp_ignore', '0'], ['net/core/somaxconn', '4096']]);
+    expect([...m]).toEqual([
+      ['net/ipv4/conf/eth0.100/arp_ignore', '0'],
+      ['net/core/somaxconn', '4096'],
+    ]);
   });
 });
 
@@ -127,7 +146,7 @@ describe('allowlist', () => {
 });
 
 describe('state file', () => {
-  it("is Go's MarshalIndent(configToRestore, \"\", \" \")", () => {
+  it('is Go\'s MarshalIndent(configToRestore, "", " ")', () => {
     expect(stateFile('/run/cni/tuning', 'c1', 'eth0')).toBe('/run/cni/tuning/c1_eth0.json');
     expect(formatSaved({ txQLen: 1000, allmulti: false, mtu: 1500, promisc: false, mac: '02:00:00:00:00:01' })).toBe(
       '{\n "mac": "02:00:00:00:00:01",\n "promisc": false,\n "mtu": 1500,\n "allmulti": false,\n "txQLen": 1000\n}',
@@ -170,7 +189,9 @@ describe('plan', () => {
   it('CHECK messages as cmdCheck; MAC compared as an address', () => {
     const l = { ...cur, mac: '02:aa:00:00:00:01' };
     expect(checkProblem(parse({ mac: '02:AA:00:00:00:01' }), 'eth0', [], l)).toBeUndefined();
-    expect(checkProblem(parse({}), 'eth0', [['net/core/somaxconn', '512', '4096']], l)).toBe('Error: Tuning configured value of /proc/sys/net/core/somaxconn is 512, current value is 4096');
+    expect(checkProblem(parse({}), 'eth0', [['net/core/somaxconn', '512', '4096']], l)).toBe(
+      'Error: Tuning configured value of /proc/sys/net/core/somaxconn is 512, current value is 4096',
+    );
     expect(checkProblem(parse({ promisc: true }), 'eth0', [], l)).toBe('Error: Tuning link eth0 configured promisc is true, current value is 0');
     expect(checkProblem(parse({}), 'eth0', [], { ...l, promisc: true })).toMatch(/configured promisc is false, current value is 1/);
     expect(checkProblem(parse({ mtu: 1400 }), 'eth0', [], l)).toBe('Error: Tuning configured MTU of eth0 is 1400, current value is 1500');

@@ -38,7 +38,9 @@ export function readEnv(verb: Verb, env: NodeJS.ProcessEnv = process.env): CniEn
     netns: get('CNI_NETNS'),
     ifname: get('CNI_IFNAME'),
     args: get('CNI_ARGS'),
-    path: get('CNI_PATH').split(':').filter((p) => p !== ''),
+    path: get('CNI_PATH')
+      .split(':')
+      .filter((p) => p !== ''),
   };
   if (REQUIRED[verb].includes('CNI_CONTAINERID') && !isValidId(e.containerId)) {
     throw new CniError(Code.InvalidEnvironmentVariables, 'invalid characters in containerID', e.containerId);

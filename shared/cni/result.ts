@@ -1,7 +1,6 @@
 // Results of every spec version: one internal form (1.1.0), parsed from and printed in any version
 // through the conversions of containernetworking/cni `pkg/types/{020,040,100}/types.go`, including the conversions that must fail.
 import * as z from 'zod/mini';
-import ipaddr from 'ipaddr.js';
 import { isV4, parseCidr } from '../host/addr.ts';
 import { CniError, Code } from './errors.ts';
 import { goObject, goStruct, int, describeIssues } from './schema.ts';
@@ -74,7 +73,6 @@ const Result02Schema = goObject({
   ip6: z.optional(LegacyIpSchema),
   dns: z.optional(DnsSchema),
 });
-
 
 function checkCidr(s: string, field: string): void {
   // As Go's ParseCIDR: no "1.2.3/24" or octal "010.0.0.1/8", which ipaddr.js reads as other addresses.
@@ -164,7 +162,10 @@ export function formatResult(res: Result, version: string): Record<string, unkno
     const v4 = ips.find((i) => isV4(i.address));
     const v6 = ips.find((i) => !isV4(i.address));
     if (!v4 && !v6) throw new CniError(Code.Internal, 'cannot convert: no valid IP addresses');
-    for (const [key, ip, want4] of [['ip4', v4, true], ['ip6', v6, false]] as const) {
+    for (const [key, ip, want4] of [
+      ['ip4', v4, true],
+      ['ip6', v6, false],
+    ] as const) {
       if (!ip) continue;
       const o: Record<string, unknown> = { ip: ip.address };
       if (ip.gateway) o.gateway = ip.gateway;

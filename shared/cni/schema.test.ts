@@ -10,7 +10,11 @@ import { nftString } from '../host/nftables.ts';
 
 describe('goKeys / goObject', () => {
   it('renames keys case-insensitively, exact match first, later duplicates win, nulls ignored', () => {
-    expect(goKeys({ HostPort: 1, protocol: 'tcp', Extra: true, hostIP: null }, ['hostPort', 'protocol', 'hostIP'])).toEqual({ hostPort: 1, protocol: 'tcp', Extra: true });
+    expect(goKeys({ HostPort: 1, protocol: 'tcp', Extra: true, hostIP: null }, ['hostPort', 'protocol', 'hostIP'])).toEqual({
+      hostPort: 1,
+      protocol: 'tcp',
+      Extra: true,
+    });
     expect(goKeys({ hostport: 1, hostPort: 2 }, ['hostPort'])).toEqual({ hostPort: 2 });
   });
 

@@ -33,13 +33,19 @@ export function goKeys(input: unknown, keys: readonly string[]): unknown {
 /** A JSON object decoded like a Go struct: case-insensitive keys, null = unset, unknown keys kept. */
 export function goObject<T extends z.core.$ZodLooseShape>(shape: T) {
   const keys = Object.keys(shape);
-  return z.pipe(z.transform((v: unknown) => goKeys(v, keys)), z.looseObject(shape));
+  return z.pipe(
+    z.transform((v: unknown) => goKeys(v, keys)),
+    z.looseObject(shape),
+  );
 }
 
 /** A JSON object decoded like a Go struct but with unknown keys dropped (for nested value types). */
 export function goStruct<T extends z.core.$ZodLooseShape>(shape: T) {
   const keys = Object.keys(shape);
-  return z.pipe(z.transform((v: unknown) => goKeys(v, keys)), z.object(shape));
+  return z.pipe(
+    z.transform((v: unknown) => goKeys(v, keys)),
+    z.object(shape),
+  );
 }
 
 function pathString(path: readonly PropertyKey[]): string {

@@ -5,15 +5,24 @@ import { CniError, Code } from './errors.ts';
 import { serve, type Ctx, type Plugin } from './skel.ts';
 import type { Result } from './result.ts';
 
-const RESULT: Result = { interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', sandbox: '/proc/self/ns/net' }], ips: [{ interface: 0, address: '10.9.0.2/24', gateway: '10.9.0.1' }] };
+const RESULT: Result = {
+  interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', sandbox: '/proc/self/ns/net' }],
+  ips: [{ interface: 0, address: '10.9.0.2/24', gateway: '10.9.0.1' }],
+};
 const ENV = { CNI_CONTAINERID: 'c1', CNI_NETNS: '/proc/self/ns/net', CNI_NETNS_OVERRIDE: '1', CNI_IFNAME: 'eth0', CNI_PATH: '/nonexistent' };
 
 function fake(opts: { add?: () => Promise<Result>; del?: () => Promise<void> } = {}) {
   const seen: Array<[string, Ctx]> = [];
   const plugin: Plugin = {
     name: 'fake',
-    add: async (ctx) => (seen.push(['ADD', ctx]), (opts.add ?? (async () => RESULT))()),
-    del: async (ctx) => (seen.push(['DEL', ctx]), (opts.del ?? (async () => undefined))()),
+    add: async (ctx) => {
+      seen.push(['ADD', ctx]);
+      return (opts.add ?? (async () => RESULT))();
+    },
+    del: async (ctx) => {
+      seen.push(['DEL', ctx]);
+      return (opts.del ?? (async () => undefined))();
+    },
     check: async (ctx) => void seen.push(['CHECK', ctx]),
   };
   return { plugin, seen };
@@ -30,8 +39,12 @@ async function call(plugin: Plugin, env: Record<string, string>, stdin?: string)
       if (stdin === undefined) throw new Error('stdin must not be read');
       return stdin;
     },
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
   });
   return { code, out, err, stdinRead, json: out ? JSON.parse(out) : undefined };
 }
@@ -67,9 +80,15 @@ describe('serve', () => {
 
   it('stdin that is not a JSON object is code 6; a missing name is code 7', async () => {
     expect((await call(fake().plugin, { ...ENV, CNI_COMMAND: 'ADD' }, '{')).json).toMatchObject({ code: 6 });
-    expect((await call(fake().plugin, { ...ENV, CNI_COMMAND: 'ADD' }, '[1]')).json).toMatchObject({ code: 6, msg: expect.stringMatching(/must be a JSON object/) });
+    expect((await call(fake().plugin, { ...ENV, CNI_COMMAND: 'ADD' }, '[1]')).json).toMatchObject({
+      code: 6,
+      msg: expect.stringMatching(/must be a JSON object/),
+    });
     expect((await call(fake().plugin, { ...ENV, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.0.0"}')).json).toMatchObject({ code: 7, msg: 'missing network name' });
-    expect((await call(fake().plugin, { ...ENV, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.0.0","name":"a b"}')).json).toMatchObject({ code: 7, msg: 'invalid characters found in network name' });
+    expect((await call(fake().plugin, { ...ENV, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.0.0","name":"a b"}')).json).toMatchObject({
+      code: 7,
+      msg: 'invalid characters found in network name',
+    });
   });
 
   it('an unsupported version is code 1; CHECK before 0.4.0 is refused, the error printed in the config version', async () => {
@@ -99,7 +118,12 @@ describe('serve', () => {
     const stdin = conf('0.3.1', { extra: 1 });
     const r = await call(plugin, { ...ENV, CNI_COMMAND: 'ADD' }, stdin);
     expect(r.code).toBe(0);
-    expect(r.json).toEqual({ cniVersion: '0.3.1', interfaces: RESULT.interfaces, ips: [{ version: '4', interface: 0, address: '10.9.0.2/24', gateway: '10.9.0.1' }], dns: {} });
+    expect(r.json).toEqual({
+      cniVersion: '0.3.1',
+      interfaces: RESULT.interfaces,
+      ips: [{ version: '4', interface: 0, address: '10.9.0.2/24', gateway: '10.9.0.1' }],
+      dns: {},
+    });
     expect(seen.map(([v]) => v)).toEqual(['ADD']);
     const ctx = seen[0]![1];
     expect(ctx).toMatchObject({ stdin, cniVersion: '0.3.1', name: 'net1', raw: { extra: 1 } });
@@ -107,8 +131,17 @@ describe('serve', () => {
   });
 
   it("a plugin's error is printed with its code in the config version; a result that cannot be printed is undone by DEL", async () => {
-    const failing = fake({ add: async () => { throw new CniError(Code.TryAgainLater, 'busy', 'later'); } });
-    expect((await call(failing.plugin, { ...ENV, CNI_COMMAND: 'ADD' }, conf('1.0.0'))).json).toEqual({ cniVersion: '1.0.0', code: 11, msg: 'busy', details: 'later' });
+    const failing = fake({
+      add: async () => {
+        throw new CniError(Code.TryAgainLater, 'busy', 'later');
+      },
+    });
+    expect((await call(failing.plugin, { ...ENV, CNI_COMMAND: 'ADD' }, conf('1.0.0'))).json).toEqual({
+      cniVersion: '1.0.0',
+      code: 11,
+      msg: 'busy',
+      details: 'later',
+    });
     const l2 = fake({ add: async () => ({ interfaces: [{ name: 'eth0' }] }) });
     const r = await call(l2.plugin, { ...ENV, CNI_COMMAND: 'ADD' }, conf('0.2.0'));
     expect(r.code).toBe(1);

@@ -108,8 +108,7 @@ async function dispatch(plugin: Plugin, verb: Verb, io: Io, setVersion: (v: stri
   // Another namespace type, a FIFO, a socket or a device: refused before any plugin touches anything.
   const nsProblem = attach && env.netns !== '' ? netnsProblem(env.netns) : undefined;
   if (nsProblem) throw new CniError(Code.InvalidEnvironmentVariables, `CNI_NETNS: ${nsProblem}`, env.netns);
-  if (attach && env.netns !== '' && isOwnNetns(env.netns)
-    && !/^(1|true)$/i.test(io.env.CNI_NETNS_OVERRIDE ?? '')) {
+  if (attach && env.netns !== '' && isOwnNetns(env.netns) && !/^(1|true)$/i.test(io.env.CNI_NETNS_OVERRIDE ?? '')) {
     throw new CniError(Code.InvalidNetNS, "plugin's netns and netns from CNI_NETNS should not be the same", env.netns);
   }
   return execute(plugin, verb, { env, stdin, raw, cniVersion, name });
@@ -128,10 +127,18 @@ export async function execute(plugin: Plugin, verb: Exclude<Verb, 'VERSION'>, ct
         throw e;
       }
     }
-    case 'DEL': await plugin.del(ctx); return '';
-    case 'CHECK': await plugin.check(ctx); return '';
-    case 'STATUS': await plugin.status?.(ctx); return '';
-    case 'GC': await plugin.gc?.(ctx); return '';
+    case 'DEL':
+      await plugin.del(ctx);
+      return '';
+    case 'CHECK':
+      await plugin.check(ctx);
+      return '';
+    case 'STATUS':
+      await plugin.status?.(ctx);
+      return '';
+    case 'GC':
+      await plugin.gc?.(ctx);
+      return '';
   }
 }
 
@@ -149,10 +156,18 @@ async function warmAll(plugin: Plugin): Promise<void> {
   const stub: Plugin = { name: 'warm', add: async () => WARM_RESULT, del: async () => undefined, check: async () => undefined };
   const env = { CNI_CONTAINERID: 'warm', CNI_NETNS: WARM_NETNS, CNI_IFNAME: 'eth0', CNI_PATH: '/nonexistent' };
   // DEL with no namespace reaches the stand-in's verb; ADD and CHECK stop at the absent namespace.
-  const calls: Array<[string, string, string]> = [['VERSION', '', WARM_NETNS], ['ADD', '{"cniVersion":"1.1.0","name":"warm","type":"warm"}', WARM_NETNS],
-    ['DEL', '{"cniVersion":"0.4.0","name":"warm"}', ''], ['CHECK', '{"cniVersion":"1.0.0","name":"warm"}', WARM_NETNS], ['BOGUS', '', WARM_NETNS], ['', '', WARM_NETNS]];
+  const calls: Array<[string, string, string]> = [
+    ['VERSION', '', WARM_NETNS],
+    ['ADD', '{"cniVersion":"1.1.0","name":"warm","type":"warm"}', WARM_NETNS],
+    ['DEL', '{"cniVersion":"0.4.0","name":"warm"}', ''],
+    ['CHECK', '{"cniVersion":"1.0.0","name":"warm"}', WARM_NETNS],
+    ['BOGUS', '', WARM_NETNS],
+    ['', '', WARM_NETNS],
+  ];
   for (const [cmd, stdin, netns] of calls) {
-    await serve(stub, { env: { ...env, CNI_COMMAND: cmd, CNI_NETNS: netns }, readStdin: () => stdin, stdout: () => undefined, stderr: () => undefined }).catch(() => undefined);
+    await serve(stub, { env: { ...env, CNI_COMMAND: cmd, CNI_NETNS: netns }, readStdin: () => stdin, stdout: () => undefined, stderr: () => undefined }).catch(
+      () => undefined,
+    );
   }
 }
 

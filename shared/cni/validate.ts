@@ -2,7 +2,7 @@
 import { CniError, Code } from './errors.ts';
 
 /** The spec's pattern for container IDs and network names. */
-export const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
+export const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** Linux interface name rules as libcni/skel applies them; returns the problem or undefined. */
 export function ifnameProblem(name: string): string | undefined {

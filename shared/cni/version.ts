@@ -28,10 +28,18 @@ export const atLeast = (v: string, min: string): boolean => compareVersions(v, m
 export type ResultFamily = '0.2' | '0.4' | '1.x';
 export function resultFamily(v: string): ResultFamily | undefined {
   switch (v === '' ? '0.1.0' : v) {
-    case '0.1.0': case '0.2.0': return '0.2';
-    case '0.3.0': case '0.3.1': case '0.4.0': return '0.4';
-    case '1.0.0': case '1.1.0': return '1.x';
-    default: return undefined;
+    case '0.1.0':
+    case '0.2.0':
+      return '0.2';
+    case '0.3.0':
+    case '0.3.1':
+    case '0.4.0':
+      return '0.4';
+    case '1.0.0':
+    case '1.1.0':
+      return '1.x';
+    default:
+      return undefined;
   }
 }
 

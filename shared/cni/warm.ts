@@ -15,8 +15,15 @@ export const WARM_NETNS = '/var/run/netns/cni-ts-warm';
 
 /** A dual-stack result with everything the spec allows, for conversion to every version. */
 export const WARM_RESULT: Result = {
-  interfaces: [{ name: 'cni0', mac: '02:00:00:00:00:01' }, { name: 'veth0', mac: '02:00:00:00:00:02' }, { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: WARM_NETNS }],
-  ips: [{ interface: 2, address: '10.250.0.2/24', gateway: '10.250.0.1' }, { interface: 2, address: 'fd00:250::2/64', gateway: 'fd00:250::1' }],
+  interfaces: [
+    { name: 'cni0', mac: '02:00:00:00:00:01' },
+    { name: 'veth0', mac: '02:00:00:00:00:02' },
+    { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: WARM_NETNS },
+  ],
+  ips: [
+    { interface: 2, address: '10.250.0.2/24', gateway: '10.250.0.1' },
+    { interface: 2, address: 'fd00:250::2/64', gateway: 'fd00:250::1' },
+  ],
   routes: [{ dst: '0.0.0.0/0', gw: '10.250.0.1' }, { dst: '::/0' }],
   dns: { nameservers: ['10.250.0.1'], domain: 'example.org', search: ['example.org'], options: ['ndots:2'] },
 };

@@ -110,10 +110,12 @@ export function prevIp(ip: Ip): Ip {
 
 /** An address with or without prefix as a Cidr (a bare address is /32 or /128); throws if invalid. */
 function cidrOf(s: string): Cidr {
-  const c = s.includes('/') ? parseCidr(s) : (() => {
-    const ip = parseIp(s);
-    return ip && { ip, prefix: bits(ip) };
-  })();
+  const c = s.includes('/')
+    ? parseCidr(s)
+    : (() => {
+        const ip = parseIp(s);
+        return ip && { ip, prefix: bits(ip) };
+      })();
   if (!c) throw new Error(`invalid address "${s}"`);
   return c;
 }

@@ -48,7 +48,8 @@ export function commandError(what: string, r: RunResult): CniError {
  * Whether a failed command said that the object it was pointed at is not there: ip's "Cannot find
  * device" / "does not exist" / "No such device", nft's "No such file or directory".
  */
-export const saysNotFound = (r: Pick<RunResult, 'stderr'>): boolean => /Cannot find device|does not exist|No such device|No such file or directory/i.test(r.stderr);
+export const saysNotFound = (r: Pick<RunResult, 'stderr'>): boolean =>
+  /Cannot find device|does not exist|No such device|No such file or directory/i.test(r.stderr);
 
 /**
  * Package-time warming of the runner (see warm.ts): execa's option handling and result code run

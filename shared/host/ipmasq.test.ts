@@ -9,7 +9,9 @@ describe('names (reference test vectors)', () => {
     expect(iptChain('rs-net', 'cnitool-0e868ebb1c0827604a43')).toBe('CNI-c2e4309f7ca3a7a5d156b917');
   });
   it('nft comment', () => {
-    expect(nftComment('rs-net', 'eth0', 'cnitool-0e868ebb1c0827604a43')).toBe('1dd0296038dddbc7-7f83c4d3ae786d1e, net: rs-net, if: eth0, id: cnitool-0e868ebb1c0827604a43');
+    expect(nftComment('rs-net', 'eth0', 'cnitool-0e868ebb1c0827604a43')).toBe(
+      '1dd0296038dddbc7-7f83c4d3ae786d1e, net: rs-net, if: eth0, id: cnitool-0e868ebb1c0827604a43',
+    );
     expect(nftComment('n', 'eth0', 'x'.repeat(200))).toHaveLength(128);
   });
 });
@@ -59,10 +61,21 @@ COMMIT
 
 describe('nftables', () => {
   it('script replaces this instance rules and adds one per IP', () => {
-    const s = nftSetupScript('n', 'eth0', 'c', [masqAddr('10.0.0.2/24'), masqAddr('fd00::2/64')], [{ handle: 7, comment: nftComment('n', 'eth0', 'c') }, { handle: 8, comment: nftComment('n', 'eth1', 'c') }]);
+    const s = nftSetupScript(
+      'n',
+      'eth0',
+      'c',
+      [masqAddr('10.0.0.2/24'), masqAddr('fd00::2/64')],
+      [
+        { handle: 7, comment: nftComment('n', 'eth0', 'c') },
+        { handle: 8, comment: nftComment('n', 'eth1', 'c') },
+      ],
+    );
     expect(s).toContain('delete rule inet cni_plugins_masquerade masq_checks handle 7\n');
     expect(s).not.toContain('handle 8');
-    expect(s).toContain(`add rule inet cni_plugins_masquerade masq_checks ip saddr 10.0.0.2 ip daddr != 10.0.0.0/24 masquerade comment "${nftComment('n', 'eth0', 'c')}"`);
+    expect(s).toContain(
+      `add rule inet cni_plugins_masquerade masq_checks ip saddr 10.0.0.2 ip daddr != 10.0.0.0/24 masquerade comment "${nftComment('n', 'eth0', 'c')}"`,
+    );
     expect(s).toContain('ip6 saddr fd00::2 ip6 daddr != fd00::/64 masquerade');
   });
 });

@@ -10,7 +10,6 @@ import { CniError, Code } from '../cni/errors.ts';
 import { isValidId } from '../cni/validate.ts';
 import type { Attachment } from '../cni/config.ts';
 
-
 /** A container address "ip/len" split into what the rules need. */
 export interface MasqAddr {
   family: Family;
@@ -90,7 +89,11 @@ async function iptSetup(net: string, cid: string, addrs: readonly MasqAddr[]): P
   const undo = () => iptTeardown(net, cid, made);
   try {
     for (const fam of [4, 6] as const) {
-      const lines = iptSetupLines(net, cid, addrs.filter((a) => a.family === fam));
+      const lines = iptSetupLines(
+        net,
+        cid,
+        addrs.filter((a) => a.family === fam),
+      );
       if (!lines.length) continue;
       try {
         await restore(fam, 'nat', lines);
@@ -200,7 +203,7 @@ export function nftSetupScript(net: string, ifname: string, cid: string, addrs: 
     const p = a.family === 4 ? 'ip' : 'ip6';
     lines.push(`add rule ${T} masq_checks ${p} saddr ${a.ip} ${p} daddr != ${a.network} masquerade comment ${comment}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export async function nftRules(): Promise<NftRule[] | undefined> {
@@ -227,7 +230,7 @@ async function nftDeleteWhere(pick: (r: NftRule) => boolean): Promise<void> {
   if (!rules) return;
   const doomed = rules.filter(pick);
   if (doomed.length === 0) return;
-  await nftApply(doomed.map((r) => `delete rule ${T} masq_checks handle ${r.handle}`).join('\n') + '\n');
+  await nftApply(`${doomed.map((r) => `delete rule ${T} masq_checks handle ${r.handle}`).join('\n')}\n`);
 }
 
 function nftTeardown(net: string, ifname: string, cid: string): Promise<void> {
@@ -238,7 +241,7 @@ function nftTeardown(net: string, ifname: string, cid: string): Promise<void> {
 function nftGc(net: string, keep: readonly Attachment[]): Promise<void> {
   const netPrefix = `${nftNetHash(net)}-`;
   const kept = new Set(keep.map((a) => nftInstancePrefix(net, a.ifname, a.containerID)));
-  return nftDeleteWhere((r) => r.comment !== undefined && r.comment.startsWith(netPrefix) && !kept.has(r.comment.slice(0, 33)));
+  return nftDeleteWhere((r) => (r.comment ?? '').startsWith(netPrefix) && !kept.has((r.comment ?? '').slice(0, 33)));
 }
 
 // ------------------------------------------------------------------------------- the seam

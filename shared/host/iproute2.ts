@@ -28,7 +28,14 @@ export const LinkSchema = z.looseObject({
   link_index: z.optional(z.number()),
   link_netnsid: z.optional(z.number()),
   promiscuity: z.optional(z.number()),
-  linkinfo: z.optional(z.looseObject({ info_kind: z.optional(z.string()), info_data: z.optional(z.looseObject({})), info_slave_kind: z.optional(z.string()), info_slave_data: z.optional(z.looseObject({})) })),
+  linkinfo: z.optional(
+    z.looseObject({
+      info_kind: z.optional(z.string()),
+      info_data: z.optional(z.looseObject({})),
+      info_slave_kind: z.optional(z.string()),
+      info_slave_data: z.optional(z.looseObject({})),
+    }),
+  ),
   addr_info: z.optional(z.array(AddrInfoSchema)),
 });
 export type Link = z.infer<typeof LinkSchema>;
@@ -75,7 +82,7 @@ export interface BatchOptions {
 /** Run a batch script in one ip process; JSON outputs come back one array per showing command. */
 export async function ipBatch(lines: readonly string[], opts: BatchOptions = {}) {
   const args = [...(opts.details ? ['-d'] : []), ...(opts.json ? ['-j'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
-  const r = await run('ip', args, { input: lines.join('\n') + '\n', allowFail: true, ...(opts.netns ? { netns: opts.netns } : {}) });
+  const r = await run('ip', args, { input: `${lines.join('\n')}\n`, allowFail: true, ...(opts.netns ? { netns: opts.netns } : {}) });
   if (r.exitCode !== 0 && !opts.allowFail) {
     throw new CniError(Code.Internal, r.stderr.trim().replace(/\n/g, '; ') || `ip -batch failed with exit status ${r.exitCode}`);
   }
@@ -100,13 +107,20 @@ export interface BatchFailure {
 /** The failed line of an `ip -batch` run from its "Command failed -:N", and its first real error line. */
 export function batchFailure(stderr: string): BatchFailure {
   const m = /Command failed -:(\d+)/.exec(stderr);
-  const message = stderr.split('\n').find((l) => l.trim() !== '' && !l.startsWith('Command failed'))?.trim() ?? stderr.trim();
+  const message =
+    stderr
+      .split('\n')
+      .find((l) => l.trim() !== '' && !l.startsWith('Command failed'))
+      ?.trim() ?? stderr.trim();
   return { index: m ? Number(m[1]) - 1 : -1, message };
 }
 
 /** Run planned lines in one ip process; a failure is the failed line's own meaning plus the kernel's message. */
 export async function ipPlan(plan: readonly PlannedLine[], opts: Omit<BatchOptions, 'allowFail' | 'force'> = {}) {
-  const r = await ipBatch(plan.map((p) => p.line), { ...opts, allowFail: true });
+  const r = await ipBatch(
+    plan.map((p) => p.line),
+    { ...opts, allowFail: true },
+  );
   if (r.exitCode === 0) return r;
   const f = batchFailure(r.stderr);
   const what = plan[f.index]?.failure ?? plan[0]?.failure ?? 'ip -batch failed';

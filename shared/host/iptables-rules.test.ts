@@ -5,7 +5,16 @@ import { parseSave } from './iptables.ts';
 describe('saved rule text', () => {
   it('tokenizes with iptables-save quoting and escapes', () => {
     expect(tokenize('-A X -s 10.0.0.2/32 -j ACCEPT')).toEqual(['-A', 'X', '-s', '10.0.0.2/32', '-j', 'ACCEPT']);
-    expect(tokenize('-A X -m comment --comment "name: \\"n\\" id: \\"c\\"" -j Y')).toEqual(['-A', 'X', '-m', 'comment', '--comment', 'name: "n" id: "c"', '-j', 'Y']);
+    expect(tokenize('-A X -m comment --comment "name: \\"n\\" id: \\"c\\"" -j Y')).toEqual([
+      '-A',
+      'X',
+      '-m',
+      'comment',
+      '--comment',
+      'name: "n" id: "c"',
+      '-j',
+      'Y',
+    ]);
     expect(tokenize('-A X -m comment --comment "" -j Y')).toEqual(['-A', 'X', '-m', 'comment', '--comment', '', '-j', 'Y']);
   });
   it('finds chain and jump or goto target, not text inside quotes', () => {

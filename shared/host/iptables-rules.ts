@@ -43,7 +43,7 @@ export function ruleTarget(rule: string): string | undefined {
 }
 
 /** The `-D` line deleting a saved `-A` rule: iptables-restore re-reads iptables-save's quoting. */
-export const toDelete = (rule: string): string => '-D' + rule.slice(2);
+export const toDelete = (rule: string): string => `-D${rule.slice(2)}`;
 
 /**
  * Lines removing `chains` (those that exist) and every rule of other chains jumping to them: the
