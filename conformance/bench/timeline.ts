@@ -49,6 +49,9 @@ export async function timeline(): Promise<void> {
   });
   const e = (cmd: string) => env(cmd, { CNI_CONTAINERID: `${prefix}-tl`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: OURS });
   try {
+    // The usual case: the bridge exists already (every ADD but its first), so the host links run
+    // alongside IPAM. One untraced ADD and DEL leave it in place.
+    for (const verb of ['ADD', 'DEL']) await execa(`${OURS}/bridge`, [], { env: e(verb), extendEnv: false, input: conf, reject: false });
     const out = join(dir, 'trace');
     const r = await execa('strace', ['-f', '--seccomp-bpf', '-ttt', '-q', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, `${OURS}/bridge`], {
       env: e('ADD'),
@@ -61,7 +64,7 @@ export async function timeline(): Promise<void> {
     const procs = parseStrace(readFileSync(out, 'utf8'));
     const main = procs[0]!;
     const kids = procs.slice(1);
-    console.log('\nper-phase timeline of one bridge ADD (ours, under strace, which slows every exec a little; ms from exec):');
+    console.log('\nper-phase timeline of one bridge ADD onto an existing bridge (ours, under strace, which slows every exec a little; ms from exec):');
     let cursor = main.start;
     let js = 0;
     for (const k of kids) {

@@ -19,11 +19,10 @@ async function readDetailed(lines: string[], netns?: string): Promise<unknown[][
 }
 
 const sameMac = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
-const canon = canonCidr;
 const routeDst = (r: RouteJson): string => {
   if (r.dst === 'default') return r.gateway?.includes(':') ? '::/0' : r.gateway ? '0.0.0.0/0' : 'default';
-  if (r.dst.includes('/')) return canon(r.dst);
-  return canon(`${r.dst}/${r.dst.includes(':') ? 128 : 32}`);
+  if (r.dst.includes('/')) return canonCidr(r.dst);
+  return canonCidr(`${r.dst}/${r.dst.includes(':') ? 128 : 32}`);
 };
 
 /** The pure part of CHECK: prevResult against what the kernel shows (containernetworking/plugins `plugins/main/bridge/bridge.go` cmdCheck, in its order). */
@@ -69,13 +68,13 @@ export function checkState(
   const addrs = (cl.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   const mine = cont.routes.filter((r) => r.dev === env.ifname);
   for (const ip of prev.ips ?? []) {
-    const want = canon(ip.address);
-    if (!addrs.some((a) => canon(a) === want)) throw fail(`Failed to match addr ${ip.address} on interface ${env.ifname}`);
+    const want = canonCidr(ip.address);
+    if (!addrs.some((a) => canonCidr(a) === want)) throw fail(`Failed to match addr ${ip.address} on interface ${env.ifname}`);
     const net = networkCidr(want);
     if (!mine.some((r) => routeDst(r) === net || r.dst === want.split('/')[0])) throw fail(`Failed to find route for ${ip.address} on interface ${env.ifname}`);
   }
   for (const rt of prev.routes ?? []) {
-    const dst = canon(rt.dst);
+    const dst = canonCidr(rt.dst);
     const ok = mine.some((r) => {
       const d = r.dst === 'default' ? (r.gateway?.includes(':') || (r.gateway === undefined && dst.includes(':')) ? '::/0' : '0.0.0.0/0') : routeDst(r);
       return d === dst && (rt.gw === undefined || r.gateway === rt.gw || (r.gateway !== undefined && same(parseIp(r.gateway), parseIp(rt.gw))));

@@ -203,17 +203,15 @@ function overlaps(a: string, b: string): boolean {
   return inCidr(x.ip, { ip: y.ip, prefix: Math.min(x.prefix, y.prefix) });
 }
 
-const canon = canonCidr;
-
 /**
  * ensureAddr for every gateway: an equal address is kept; a different IPv4 address (or an
  * overlapping IPv6 prefix) is an error unless forceAddress, which replaces it.
  */
 export function gatewayBatch(conf: BridgeConf, dev: string, current: readonly BridgeAddr[], gateways: readonly Gateway[]): string[] {
   const lines: string[] = [];
-  const have = current.map((a) => ({ ...a, cidr: canon(a.cidr) }));
+  const have = current.map((a) => ({ ...a, cidr: canonCidr(a.cidr) }));
   for (const g of gateways) {
-    const want = canon(g.cidr);
+    const want = canonCidr(g.cidr);
     if (have.some((a) => a.cidr === want)) continue;
     const conflicts = have.filter((a) => a.family === g.family && (g.family === 4 || overlaps(a.cidr, want)));
     if (conflicts.length && !conf.forceAddress) {
@@ -235,7 +233,9 @@ export function containerBatch(ifname: string, ips: readonly IpConfig[], routes:
   const addrs: string[] = [];
   for (const ipc of ips) {
     if (ipc.interface !== 2) throw new CniError(Code.Internal, `failed to add IP addr ${ipc.address} to "${ifname}": invalid interface index`);
-    addrs.push(isV4(ipc.address) ? line('addr', 'add', canon(ipc.address), 'brd', '+', 'dev', ifname) : line('addr', 'add', canon(ipc.address), 'dev', ifname));
+    addrs.push(
+      isV4(ipc.address) ? line('addr', 'add', canonCidr(ipc.address), 'brd', '+', 'dev', ifname) : line('addr', 'add', canonCidr(ipc.address), 'dev', ifname),
+    );
   }
   if (up) addrs.push(line('link', 'set', 'dev', ifname, 'up'));
   const gw4 = ips.find((i) => i.gateway && isV4(i.gateway))?.gateway;
@@ -243,7 +243,7 @@ export function containerBatch(ifname: string, ips: readonly IpConfig[], routes:
   const out: string[] = [];
   for (const r of routes) {
     const gw = r.gw ?? (isV4(r.dst) ? gw4 : gw6);
-    const t: (string | number)[] = ['route', 'append', canon(r.dst)];
+    const t: (string | number)[] = ['route', 'append', canonCidr(r.dst)];
     if (gw) t.push('via', gw);
     t.push('dev', ifname);
     if (r.priority) t.push('metric', r.priority);

@@ -3,7 +3,18 @@ import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/cni/warm.ts';
 import { parseLinks } from '../../shared/host/iproute2.ts';
 import { iptSetupLines, iptKnownTeardownLines, masqAddr, nftSetupScript } from '../../shared/host/ipmasq.ts';
 import { loadConf } from './config.ts';
-import { bridgeL3Batch, calcGateways, containerBatch, gatewayBatch, hostBatch, ipv6Sysctls, linkSysctls, vlanBatch } from './plan.ts';
+import {
+  bridgeL3Batch,
+  calcGateways,
+  containerBatch,
+  forwardingSysctls,
+  gatewayBatch,
+  hostBatch,
+  hostSysctls,
+  ipv6Sysctls,
+  linkSysctls,
+  vlanBatch,
+} from './plan.ts';
 import { spoofSetupScript } from './macspoof.ts';
 
 const IPAM = { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }], [{ subnet: 'fd00:250::/64' }]] };
@@ -31,22 +42,14 @@ export function warm(): void {
       const conf = loadConf(raw, 'IgnoreUnknown=1;MAC=02:00:00:00:00:0a');
       const plan = calcGateways(conf, WARM_RESULT);
       const gw = gatewayBatch(conf, conf.bridge, [{ family: 4, cidr: '10.250.0.1/24' }], plan.gateways);
-      hostBatch({
-        conf,
-        netns: WARM_NETNS,
-        ifname: 'eth0',
-        hostVeth: 'veth00000000',
-        containerMac: '02:00:00:00:00:03',
-        bridge: { exists: false, mac: '02:00:00:00:00:01' },
-      });
-      hostBatch({
-        conf,
-        netns: WARM_NETNS,
-        ifname: 'eth0',
-        hostVeth: 'veth00000000',
-        containerMac: '02:00:00:00:00:03',
-        bridge: { exists: true, pinned: false, mac: '02:00:00:00:00:01' },
-      });
+      for (const bridge of [
+        { exists: false, mac: '02:00:00:00:00:01' },
+        { exists: true, pinned: false, mac: '02:00:00:00:00:01' },
+      ] as const) {
+        hostBatch({ conf, netns: WARM_NETNS, ifname: 'eth0', hostVeth: 'veth00000000', containerMac: '02:00:00:00:00:03', bridge });
+      }
+      hostSysctls(conf.bridge, 'veth00000000');
+      forwardingSysctls(plan.gateways);
       bridgeL3Batch(
         conf.bridge,
         plan.ips.map((i) => i.address),
