@@ -102,23 +102,20 @@ async function loopback(rows: Row[]): Promise<void> {
         delMs[who].push(await must(call(dir, 'DEL')));
       }
     }
-    rows.push({
-      op: 'loopback ADD',
-      ours: median(addMs.ours),
-      ref: median(addMs.ref),
-      oursRss: await peakRssKiB(call(OURS, 'ADD')),
-      refRss: await peakRssKiB(call(REF, 'ADD')),
-      runs: RUNS,
-      floor: floorMs,
-    });
-    rows.push({
-      op: 'loopback DEL',
-      ours: median(delMs.ours),
-      ref: median(delMs.ref),
-      oursRss: await peakRssKiB(call(OURS, 'DEL')),
-      refRss: await peakRssKiB(call(REF, 'DEL')),
-      runs: RUNS,
-    });
+    for (const [verb, ms] of [
+      ['ADD', addMs],
+      ['DEL', delMs],
+    ] as const) {
+      rows.push({
+        op: `loopback ${verb}`,
+        ours: median(ms.ours),
+        ref: median(ms.ref),
+        oursRss: await peakRssKiB(call(OURS, verb)),
+        refRss: await peakRssKiB(call(REF, verb)),
+        runs: RUNS,
+        ...(verb === 'ADD' ? { floor: floorMs } : {}),
+      });
+    }
   } finally {
     await netnsDel(ns);
   }

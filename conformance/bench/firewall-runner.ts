@@ -3,10 +3,10 @@
 // namespace switch: the firewall plugin by itself, and the chain bridge+host-local+firewall through
 // cnitool, ours against the reference, interleaved. Prints the rows as JSON.
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { env, median, must, netnsAdd, netnsDel, type Exec, type Row } from './measure.ts';
+import { env, median, must, netnsAdd, netnsDel, writeConflist, type Exec, type Row } from './measure.ts';
 
 type Who = 'ours' | 'ref';
 const [prefix, runs, ours, ref, cnitool] = [process.argv[2]!, Number(process.argv[3]), process.argv[4]!, process.argv[5]!, process.argv[6]!];
@@ -61,30 +61,22 @@ async function chain(rows: Row[]): Promise<void> {
   for (const who of ['ours', 'ref'] as Who[]) {
     const dir = mkdtempSync(join(tmpdir(), `cni-bench-fwconf-${who}-`));
     const net = `${prefix}-fwch-${who}`;
-    writeFileSync(
-      join(dir, `${net}.conflist`),
-      JSON.stringify({
-        cniVersion: '1.0.0',
-        name: net,
-        plugins: [
-          {
-            type: 'bridge',
-            bridge: `${prefix}${who[0]}fc`,
-            isGateway: true,
-            ipMasq: true,
-            hairpinMode: true,
-            ipam: {
-              type: 'host-local',
-              ranges: [[{ subnet: `10.201.${OCTET[who]}.0/24` }], [{ subnet: `fd01:201:${OCTET[who]}::/64` }]],
-              routes: [{ dst: '0.0.0.0/0' }],
-              dataDir: data,
-            },
-          },
-          { type: 'firewall', ingressPolicy: 'same-bridge' },
-        ],
-      }),
-    );
-    conf[who] = { dir, net };
+    conf[who] = writeConflist(dir, net, [
+      {
+        type: 'bridge',
+        bridge: `${prefix}${who[0]}fc`,
+        isGateway: true,
+        ipMasq: true,
+        hairpinMode: true,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: `10.201.${OCTET[who]}.0/24` }], [{ subnet: `fd01:201:${OCTET[who]}::/64` }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir: data,
+        },
+      },
+      { type: 'firewall', ingressPolicy: 'same-bridge' },
+    ]);
   }
   const time = async (who: Who, verb: string, nsPath: string) => {
     const t0 = performance.now();

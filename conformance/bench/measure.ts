@@ -121,6 +121,12 @@ export async function must(e: Exec): Promise<number> {
 }
 
 /** The rows as a Markdown table (the README's speed table is this, between its bench markers). */
+/** Write `<dir>/<net>.conflist` (cniVersion 1.0.0) with these plugins; returns where cnitool finds it. */
+export function writeConflist(dir: string, net: string, plugins: unknown[]): { dir: string; net: string } {
+  writeFileSync(join(dir, `${net}.conflist`), JSON.stringify({ cniVersion: '1.0.0', name: net, plugins }));
+  return { dir, net };
+}
+
 export function markdownTable(rows: Row[]): string {
   const n = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
   const out = ['| operation | ours ms | Go ms | ours / Go | ours / floor | peak RSS ours / Go (MiB) |', '|---|---|---|---|---|---|'];

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { childCpuMs, env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, type Exec, type Row } from './measure.ts';
+import { childCpuMs, env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, writeConflist, type Exec, type Row } from './measure.ts';
 
 const CNITOOL = resolve('.tools/bin/cnitool');
 type Who = 'ours' | 'ref';
@@ -89,24 +89,16 @@ async function bridge(rows: Row[]): Promise<void> {
 function chainConf(who: Who, data: string): { dir: string; net: string } {
   const dir = tmp(`conf-${who}`);
   const net = `${prefix}-ch-${who}`;
-  writeFileSync(
-    join(dir, `${net}.conflist`),
-    JSON.stringify({
-      cniVersion: '1.0.0',
-      name: net,
-      plugins: [
-        {
-          type: 'bridge',
-          bridge: `${prefix}${who[0]}ch`,
-          isGateway: true,
-          ipMasq: true,
-          ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.2.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data },
-        },
-        { type: 'portmap', capabilities: { portMappings: true } },
-      ],
-    }),
-  );
-  return { dir, net };
+  return writeConflist(dir, net, [
+    {
+      type: 'bridge',
+      bridge: `${prefix}${who[0]}ch`,
+      isGateway: true,
+      ipMasq: true,
+      ipam: { type: 'host-local', subnet: `10.${NET_OCTET[who]}.2.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data },
+    },
+    { type: 'portmap', capabilities: { portMappings: true } },
+  ]);
 }
 
 function cnitoolExec(who: Who, conf: { dir: string; net: string }, verb: string, _nsPath: string, hostPort: number): Exec {

