@@ -75,18 +75,23 @@ async function privateBus(withFirewalld = true): Promise<Bus> {
   };
 }
 
-async function sources(bus: Bus, zone = 'trusted'): Promise<string[]> {
-  const r = await run('busctl', [
+/** A call of the zone interface on the stand-in firewalld. */
+function zoneCall(bus: Bus, method: string, signature: string, ...args: string[]) {
+  return run('busctl', [
     `--address=${bus.address}`,
     '--json=short',
     'call',
     'org.fedoraproject.FirewallD1',
     '/org/fedoraproject/FirewallD1',
     'org.fedoraproject.FirewallD1.zone',
-    'getSources',
-    's',
-    zone,
+    method,
+    signature,
+    ...args,
   ]);
+}
+
+async function sources(bus: Bus, zone = 'trusted'): Promise<string[]> {
+  const r = await zoneCall(bus, 'getSources', 's', zone);
   if (r.code !== 0) throw new Error(r.stderr);
   return (JSON.parse(r.stdout) as { data: string[][] }).data[0]!;
 }
@@ -187,34 +192,14 @@ describe.skipIf(!haveFakeDeps)('firewall firewalld backend (stand-in firewalld o
     expect((await fw('ours', host, bus, 'ADD', a, c)).code).toBe(0);
     expect((await filterRules(host)).filter((l) => l.includes('-o cgbr1'))).toHaveLength(2);
     expect((await filterRules(host, true)).filter((l) => l.includes('-o cgbr1'))).toHaveLength(2);
-    await run('busctl', [
-      `--address=${bus.address}`,
-      'call',
-      'org.fedoraproject.FirewallD1',
-      '/org/fedoraproject/FirewallD1',
-      'org.fedoraproject.FirewallD1.zone',
-      'removeSource',
-      'ss',
-      'trusted',
-      'fd01:201:1::2/128',
-    ]);
+    await zoneCall(bus, 'removeSource', 'ss', 'trusted', 'fd01:201:1::2/128');
     const [ours, ref] = [await fw('ours', host, bus, 'CHECK', a, c), await fw('ref', host, bus, 'CHECK', a, c)];
     expect(ours.json).toMatchObject({ code: 999, msg: 'failed to find the address fd01:201:1::2/128 in trusted zone' });
     expect(ref.code).toBe(0);
     expect((await fw('ours', host, bus, 'DEL', a, conf(net))).code).toBe(0);
     expect(await sources(bus)).toEqual([]);
     // A zone that refuses the source: the error is passed on, nothing is left.
-    await run('busctl', [
-      `--address=${bus.address}`,
-      'call',
-      'org.fedoraproject.FirewallD1',
-      '/org/fedoraproject/FirewallD1',
-      'org.fedoraproject.FirewallD1.zone',
-      'addSource',
-      'ss',
-      'public',
-      'fd01:201:1::2/128',
-    ]);
+    await zoneCall(bus, 'addSource', 'ss', 'public', 'fd01:201:1::2/128');
     const bad = await fw('ours', host, bus, 'ADD', a, conf(net, { backend: 'firewalld' }, prevOf(a, 1)));
     expect(bad.json).toMatchObject({ code: 999, msg: expect.stringMatching(/^failed to add the address fd01:201:1::2\/128 to trusted zone: .*ZONE_CONFLICT/) });
     expect(await sources(bus)).toEqual([]);

@@ -1,6 +1,6 @@
 import type { Interface, Result } from '../../shared/cni/result.ts';
 import { isV4 } from '../../shared/host/addr.ts';
-import { CniError, Code, wrap } from '../../shared/cni/errors.ts';
+import { CniError, Code, settleAll, wrap } from '../../shared/cni/errors.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
 import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/host/iproute2.ts';
 import { delegate } from '../../shared/cni/ipam.ts';
@@ -82,13 +82,6 @@ const writeAllHost = (settings: ReadonlyArray<readonly [string, string]>) => {
   for (const [k, v] of settings) writeHost(k, v);
 };
 
-/** Wait for every step, then fail with the first failure (so undo never races a running step). */
-async function all(steps: Array<Promise<unknown>>): Promise<void> {
-  const rs = await Promise.allSettled(steps);
-  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) throw bad.reason;
-}
-
 export async function add(ctx: Ctx): Promise<Result> {
   const conf = loadConf(ctx.raw, ctx.env.args);
   const { netns, ifname, containerId } = ctx.env;
@@ -114,7 +107,7 @@ export async function add(ctx: Ctx): Promise<Result> {
           return r;
         })
       : Promise.resolve(undefined);
-    if (l3 && !bridgeUnchanged(conf, bridge)) await all([ipamP]);
+    if (l3 && !bridgeUnchanged(conf, bridge)) await ipamP;
     const linksP = (async () => {
       const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, bridge }, l3 && conf.isGateway, undo);
       writeAllHost(hostSysctls(conf.bridge, hostVeth));
@@ -126,7 +119,7 @@ export async function add(ctx: Ctx): Promise<Result> {
       if (l3) await writeInNetns(netns, linkSysctls(conf, ifname));
       return addrs;
     })();
-    await all([ipamP, linksP]);
+    await settleAll<unknown>([ipamP, linksP]);
     const ipamResult = await ipamP;
     const brAddrs = await linksP;
 
@@ -171,7 +164,7 @@ export async function add(ctx: Ctx): Promise<Result> {
             .then(() => portUp(conf, hostVeth)),
         );
     }
-    await all(steps);
+    await settleAll(steps);
 
     const interfaces: Interface[] = [
       { name: conf.bridge, mac: linkMac(conf.bridge) ?? '' },

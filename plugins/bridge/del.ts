@@ -4,7 +4,7 @@ import { delegate } from '../../shared/cni/ipam.ts';
 import { prevResultOf } from '../../shared/cni/config.ts';
 import { isV4, type Family } from '../../shared/host/addr.ts';
 import { masqAddr, masqCleanupFor, type MasqAddr } from '../../shared/host/ipmasq.ts';
-import { CniError, Code } from '../../shared/cni/errors.ts';
+import { CniError, Code, settleAll } from '../../shared/cni/errors.ts';
 import { saysNotFound } from '../../shared/host/exec.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf } from './config.ts';
@@ -47,7 +47,5 @@ export async function del(ctx: Ctx): Promise<void> {
   // Unlike the reference (which only logs it), a failed teardown fails DEL: the runtime retries,
   // and the container's drop rules do not outlive it. Without nft there is nothing to remove.
   if (conf.macspoofchk) steps.push(spoofTeardown(containerId, ifname));
-  const results = await Promise.allSettled(steps);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  await settleAll(steps);
 }

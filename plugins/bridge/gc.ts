@@ -1,6 +1,7 @@
 import { validAttachments } from '../../shared/cni/config.ts';
 import { delegate } from '../../shared/cni/ipam.ts';
 import { masqCleanupFor } from '../../shared/host/ipmasq.ts';
+import { settleAll } from '../../shared/cni/errors.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf } from './config.ts';
 
@@ -17,7 +18,5 @@ export async function gc(ctx: Ctx): Promise<void> {
   if (keep && conf.ipamType !== '' && conf.ipMasq) {
     steps.push(masqCleanupFor(conf.ipMasqBackend).gc(conf.name, keep));
   }
-  const results = await Promise.allSettled(steps);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  await settleAll(steps);
 }

@@ -1,6 +1,6 @@
 // Applying the iptables plans: per family one iptables-save and one iptables-restore --noflush of
 // the filter table; IPv4 and IPv6 are separate tables and run side by side.
-import { CniError, Code } from '../../shared/cni/errors.ts';
+import { CniError, Code, settleAll } from '../../shared/cni/errors.ts';
 import { restore, saveTable } from '../../shared/host/iptables.ts';
 import { transactTable, trySaveTable } from '../../shared/host/iptables-txn.ts';
 import type { HostAddr } from './config.ts';
@@ -12,14 +12,6 @@ const TABLE = 'filter';
 export const familiesOf = (addrs: readonly HostAddr[]): Family[] => [...new Set(addrs.map((a) => a.family))].sort();
 const ofFamily = (addrs: readonly HostAddr[], f: Family) => addrs.filter((a) => a.family === f);
 
-/** Settle all, then fail with the first failure (each family is its own transaction). */
-async function allFamilies<T>(jobs: Array<Promise<T>>): Promise<T[]> {
-  const rs = await Promise.allSettled(jobs);
-  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) throw bad.reason;
-  return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
 export interface Added {
   family: Family;
   rules: string[];
@@ -30,7 +22,7 @@ export interface Added {
  * address rules each successful family appended, so that a failure elsewhere can take them back.
  */
 export async function iptablesAdd(addrs: readonly HostAddr[], what: AddWhat, onApplied: (a: Added) => void): Promise<void> {
-  await allFamilies(
+  await settleAll(
     familiesOf(addrs).map(async (f) => {
       const mine = ofFamily(addrs, f);
       try {
@@ -60,7 +52,7 @@ export async function iptablesUndo(added: readonly Added[], keep: ReadonlySet<st
  * deletion planned from what is there. A family whose iptables does not work here has no rules.
  */
 export async function iptablesDel(addrs: readonly HostAddr[], keep: ReadonlySet<string>): Promise<void> {
-  await allFamilies(
+  await settleAll(
     familiesOf(addrs).map(async (f) => {
       const mine = ofFamily(addrs, f);
       // Planned as if every rule were there.

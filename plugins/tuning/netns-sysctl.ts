@@ -2,6 +2,7 @@
 // process that opens it, so a process inside it (one sysctl(8)) reads the current values and then
 // writes the new ones. The values read first are what a failed ADD puts back.
 import { run } from '../../shared/host/exec.ts';
+import { writeInNetns } from '../../shared/host/sysctl.ts';
 import { CniError, Code } from '../../shared/cni/errors.ts';
 import { printedName } from './sysctl-key.ts';
 
@@ -42,10 +43,9 @@ export async function readAndWrite(netns: string, settings: readonly Setting[]):
   return originals;
 }
 
-/** Put values back (a failed ADD's undo): best effort, every key on its own. */
+/** Put values back (a failed ADD's undo): best effort, in one process. */
 export async function restore(netns: string, originals: ReadonlyMap<string, string>): Promise<void> {
-  if (originals.size === 0) return;
-  await run('sysctl', ['-q', ...[...originals].map(([p, v]) => `${p}=${v}`)], { netns, allowFail: true });
+  await writeInNetns(netns, [...originals]);
 }
 
 /** Current values for CHECK; the first key that cannot be read is an error. */

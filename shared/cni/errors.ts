@@ -50,3 +50,15 @@ export function wrap(prefix: string, e: unknown): CniError {
   const c = asCniError(e);
   return new CniError(c.code, `${prefix}: ${c.message}`, c.details, { cause: e });
 }
+
+/**
+ * Wait for every job, then fail with the first failure in list order: no job is left running
+ * behind an error (an undo never races a step still at work), and the list order decides which
+ * message wins. Resolves to the jobs' values.
+ */
+export async function settleAll<T>(jobs: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const rs = await Promise.allSettled(jobs);
+  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+  return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
+}

@@ -6,7 +6,7 @@ import { hashWithPrefix } from './hash.ts';
 import { quote, restore, saveTable, type Backend, type TableDump } from './iptables.ts';
 import { removeChains, ruleTarget } from './iptables-rules.ts';
 import { nftApply, nftListJson, nftString } from './nftables.ts';
-import { CniError, Code } from '../cni/errors.ts';
+import { CniError, Code, settleAll } from '../cni/errors.ts';
 import { isValidId } from '../cni/validate.ts';
 import type { Attachment } from '../cni/config.ts';
 
@@ -276,13 +276,6 @@ const nftMasq: Masq = {
 
 export const masqFor = (backend: Backend): Masq => (backend === 'nftables' ? nftMasq : iptMasq);
 
-/** Settle every job, then fail with the first failure (no job is left running behind an error). */
-async function settleAll(jobs: Array<Promise<unknown>>): Promise<void> {
-  const rs = await Promise.allSettled(jobs);
-  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) throw bad.reason;
-}
-
 /**
  * DEL and GC: the configured backend, or both when none is configured (ADD may have picked
  * either). Then nftables failing (e.g. no nft here) is not an error; iptables failing is.
@@ -290,7 +283,11 @@ async function settleAll(jobs: Array<Promise<unknown>>): Promise<void> {
 export function masqCleanupFor(configured: Backend | undefined): Omit<Masq, 'setup'> {
   if (configured) return masqFor(configured);
   return {
-    teardown: (net, ifname, cid, known) => settleAll([iptMasq.teardown(net, ifname, cid, known), nftMasq.teardown(net, ifname, cid).catch(() => undefined)]),
-    gc: (net, keep) => settleAll([iptMasq.gc(net, keep), nftMasq.gc(net, keep).catch(() => undefined)]),
+    async teardown(net, ifname, cid, known) {
+      await settleAll([iptMasq.teardown(net, ifname, cid, known), nftMasq.teardown(net, ifname, cid).catch(() => undefined)]);
+    },
+    async gc(net, keep) {
+      await settleAll([iptMasq.gc(net, keep), nftMasq.gc(net, keep).catch(() => undefined)]);
+    },
   };
 }

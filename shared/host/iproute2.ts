@@ -116,10 +116,10 @@ export function batchFailure(stderr: string): BatchFailure {
 }
 
 /** Run planned lines in one ip process; a failure is the failed line's own meaning plus the kernel's message. */
-export async function ipPlan(plan: readonly PlannedLine[], opts: Omit<BatchOptions, 'allowFail' | 'force'> = {}) {
+export async function ipPlan(plan: readonly PlannedLine[]) {
   const r = await ipBatch(
     plan.map((p) => p.line),
-    { ...opts, allowFail: true },
+    { allowFail: true },
   );
   if (r.exitCode === 0) return r;
   const f = batchFailure(r.stderr);
