@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CniError } from '../../shared/cni/errors.ts';
 import { DEFAULT_DATA_DIR, parseTuningConf, touchesLink } from './config.ts';
-import { parseMac } from './mac.ts';
+import { parseMac } from '../../shared/host/mac.ts';
 import { printedName, sysctlKeyProblem, sysctlPathFor, sysctlValueProblem } from './sysctl-key.ts';
 import { assertAllowed, goRegExp, parseAllowlist } from './allowlist.ts';
 import { formatSaved, parseSaved, stateFile } from './state.ts';
