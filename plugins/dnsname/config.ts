@@ -59,7 +59,7 @@ export function parseDnsnameConf(raw: unknown, cniArgs: string, xdg: string | un
   if (domain === '') throw invalidConfig('domainName: must be set (for example "dns.podman")');
   assertName('domainName', domain);
   const aliases = c.runtimeConfig?.aliases?.[c.name] ?? [];
-  aliases.forEach((a, i) => assertName(`runtimeConfig.aliases.${c.name}[${i}]`, a));
+  for (const [i, a] of aliases.entries()) assertName(`runtimeConfig.aliases.${c.name}[${i}]`, a);
   const args = parseCniArgs(cniArgs, ['K8S_POD_NAME']);
   const pod = args.get('K8S_POD_NAME');
   if (pod !== undefined && pod !== '') {
