@@ -3,7 +3,19 @@
 // bridge name (#54), a failed ADD that leaves nothing; and GC, bad input, a missing dnsmasq.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bridgeName, cnitoolContainerId, haveCnitool, haveOurBin, netName, ourBin, refBin, runPlugin, trackLink, type Impl } from '../lib/index.ts';
+import {
+  bridgeName,
+  cnitoolContainerId,
+  createNetns,
+  haveCnitool,
+  haveOurBin,
+  netName,
+  ourBin,
+  refBin,
+  runPlugin,
+  trackLink,
+  type Impl,
+} from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { alive, dirOf, dnsmasqOf, dnsRules, DOMAIN, ipOf, lookup, makeNet, mustCni, newCtr, readIn, stopAtCleanup } from './helpers.ts';
 
@@ -85,11 +97,8 @@ describe.skipIf(!ready)('dnsname: better than the reference', () => {
         },
       };
       const bin = impl === 'ours' ? ourBin('dnsname') : refBin('dnsname');
-      const r = await runPlugin(
-        bin,
-        { command: 'ADD', containerId: 'c1', netns: '/proc/self/ns/net', ifname: 'eth0', args: 'K8S_POD_NAME=web', extraEnv: NO_XDG },
-        conf,
-      );
+      const ns = await createNetns();
+      const r = await runPlugin(bin, { command: 'ADD', containerId: 'c1', netns: ns.path, ifname: 'eth0', args: 'K8S_POD_NAME=web', extraEnv: NO_XDG }, conf);
       const left = { dir: existsSync(dirOf(name)), dnsmasq: dnsmasqOf(name) !== undefined, rule: (await dnsRules(br)).length };
       expect(r.code, r.stdout).not.toBe(0);
       if (impl === 'ours') {
@@ -160,10 +169,11 @@ describe.skipIf(!ready)('dnsname: better than the reference', () => {
         [{}, 'K8S_POD_NAME=web', { XDG_RUNTIME_DIR: 'relative' }, 4, /^XDG_RUNTIME_DIR: /],
         [{}, 'K8S_POD_NAME=web', { PATH: '/usr/bin:/bin' }, 999, /unable to locate dnsmasq in path.*dnsmasq-base/],
       ];
+      const ns = await createNetns();
       for (const [extra, args, env, code, re] of cases) {
         const r = await runPlugin(
           ourBin('dnsname'),
-          { command: 'ADD', containerId: 'c1', netns: '/proc/self/ns/net', ifname: 'eth0', args, extraEnv: { ...NO_XDG, ...env } },
+          { command: 'ADD', containerId: 'c1', netns: ns.path, ifname: 'eth0', args, extraEnv: { ...NO_XDG, ...env } },
           { ...base, ...extra },
         );
         expect(r.code, r.stdout).toBe(1);
