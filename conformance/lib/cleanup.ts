@@ -104,7 +104,10 @@ async function rmEntries(dir: string, match: (entry: string) => boolean, errors:
 /** dnsname's default root: a run's networks there are `<root>/<prefix>-…`. */
 export const DNSNAME_ROOT = '/run/containers/cni/dnsname';
 
-/** Live (not zombie) dnsmasq processes whose command line matches, as "pid cmdline". */
+/**
+ * Live (not zombie) dnsname dnsmasq processes (their --conf-file is under a dnsname root) whose
+ * command line matches. Other tests' dnsmasq (a DHCP server, say) are never touched.
+ */
 export async function dnsmasqProcesses(mentions: (s: string) => boolean): Promise<Array<{ pid: number; cmdline: string }>> {
   const out: Array<{ pid: number; cmdline: string }> = [];
   for (const e of await readdir('/proc').catch(() => [] as string[])) {
@@ -113,7 +116,7 @@ export async function dnsmasqProcesses(mentions: (s: string) => boolean): Promis
       const stat = await readFile(`/proc/${e}/stat`, 'utf8');
       if (!stat.includes('(dnsmasq)') || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
       const cmdline = (await readFile(`/proc/${e}/cmdline`, 'utf8')).split('\0').join(' ').trim();
-      if (mentions(cmdline)) out.push({ pid: Number(e), cmdline });
+      if (cmdline.includes('containers/cni/dnsname/') && mentions(cmdline)) out.push({ pid: Number(e), cmdline });
     } catch {
       /* exited meanwhile */
     }

@@ -1,14 +1,14 @@
 // ADD (containers/dnsname `main.go` cmdAdd): the container's addresses and names into addnhosts,
 // dnsmasq.conf written when missing or stale, the INPUT rule with it, then dnsmasq started or sent
 // SIGHUP. The result is prevResult with the bridge's addresses as first nameservers and the domain
-// appended to the search list. Everything is validated and the bridge read before anything changes;
+// appended to the search list. Everything is validated and the bridge read before anything is written;
 // a failure afterwards puts addnhosts back and tears down a network this call brought up.
 import type { Ctx } from '../../shared/cni/skel.ts';
 import type { Result } from '../../shared/cni/result.ts';
 import { parseDnsnameConf, requirePrev } from './config.ts';
 import { attachmentKey, confInterface, pathsOf, renderConf } from './files.ts';
 import { attachmentIps, bridgeOf, isEmpty, nameserversOf, namesOf, planAdd, prune, resultWithDns } from './plan.ts';
-import { readState, readText, writeAtomic, writeState } from './store.ts';
+import { readState, readText, removeDir, writeAtomic, writeState } from './store.ts';
 import { bridgeInUseElsewhere, ensureRule, removeRule } from './rule.ts';
 import { hup, requireDnsmasq, runningPid, start, stop } from './dnsmasq.ts';
 import { bridgeAddrs, lockNetwork, teardown } from './network.ts';
@@ -20,11 +20,22 @@ export async function add(ctx: Ctx): Promise<Result> {
   const bridge = bridgeOf(prev);
   const ips = attachmentIps(prev);
   const names = namesOf(conf.podName, conf.aliases);
-  const nameservers = nameserversOf(await bridgeAddrs(bridge));
   const p = pathsOf(conf.dir);
   const key = attachmentKey(ctx.env.containerId, ctx.env.ifname);
 
-  const lock = await lockNetwork(p, true);
+  // One round of processes: the bridge's addresses (ip) while the lock is taken (flock).
+  const [addrs, locked] = await Promise.allSettled([bridgeAddrs(bridge), lockNetwork(p, true)]);
+  if (addrs.status === 'rejected') {
+    if (locked.status === 'fulfilled') {
+      // Nothing written yet: a directory holding only the lock file is this call's, and goes.
+      if (isEmpty(readState(p)) && readText(p.conf) === undefined) removeDir(p.dir);
+      locked.value?.release();
+    }
+    throw addrs.reason;
+  }
+  if (locked.status === 'rejected') throw locked.reason;
+  const nameservers = nameserversOf(addrs.value);
+  const lock = locked.value;
   try {
     const before = prune(readState(p));
     const oldConf = readText(p.conf);
