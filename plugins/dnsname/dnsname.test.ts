@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CniError } from '../../shared/cni/errors.ts';
+import { thrown as err } from '../../shared/cni/thrown.ts';
 import type { Result } from '../../shared/cni/result.ts';
 import { DEFAULT_ROOT, parseDnsnameConf, requirePrev } from './config.ts';
 import { dnsNameProblem } from './names.ts';
@@ -21,14 +21,6 @@ import {
 
 const base = { cniVersion: '1.0.0', name: 'net1', type: 'dnsname', domainName: 'dns.podman' };
 const parse = (extra: Record<string, unknown> = {}, args = 'K8S_POD_NAME=web', xdg?: string) => parseDnsnameConf({ ...base, ...extra }, args, xdg);
-const err = (f: () => unknown): CniError => {
-  try {
-    f();
-  } catch (e) {
-    return e as CniError;
-  }
-  throw new Error('no error');
-};
 
 const PREV: Result = {
   interfaces: [{ name: 'cni-podman1', mac: '02:00:00:00:00:01' }, { name: 'veth1' }, { name: 'eth0', sandbox: '/run/netns/x' }],
