@@ -30,7 +30,7 @@ const NO_XDG = { XDG_RUNTIME_DIR: undefined };
 
 describe.skipIf(!ready)('dnsname: better than the reference', () => {
   it.each(IMPLS)(
-    '%s: two containers with the same K8S_POD_NAME do not remove each other (#86)',
+    "%s: two containers with the same K8S_POD_NAME (#86): ours keeps the other one's name, the reference removes it",
     async (impl) => {
       const net = await makeNet({ dnsname: impl, a: 171, b: impl === 'ours' ? 1 : 2 });
       const [a, b] = [await newCtr('twin'), await newCtr('twin')];
@@ -47,7 +47,7 @@ describe.skipIf(!ready)('dnsname: better than the reference', () => {
   );
 
   it.each(IMPLS)(
-    '%s: a network recreated under another bridge name keeps working (#54)',
+    '%s: a network recreated under another bridge name (#54): ours serves the new bridge, the reference still the old one',
     async (impl) => {
       const name = netName();
       const i = impl === 'ours' ? 3 : 5;
@@ -79,7 +79,7 @@ describe.skipIf(!ready)('dnsname: better than the reference', () => {
   );
 
   it.each(IMPLS)(
-    '%s: an ADD that fails on a missing bridge leaves nothing behind',
+    '%s: an ADD failing on a missing bridge: ours leaves nothing, the reference leaves files, dnsmasq and the rule',
     async (impl) => {
       const name = netName();
       const br = bridgeName();
