@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { haveCnitool, haveOurBin, refBin } from '../lib/index.ts';
+import { dnsmasqProcesses } from '../lib/cleanup.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { alive, cni, dirOf, dnsmasqOf, dnsRules, ipOf, lookup, makeNet, mustCni, newCtr, readIn, withDnsname, type Net } from './helpers.ts';
 
@@ -113,6 +114,26 @@ describe.skipIf(!haveOurBin('dnsname') || !haveOurBin('bridge') || !haveCnitool(
       expect(alive(pid!)).toBe(false);
       expect(existsSync(dirOf(netRef.name))).toBe(false);
       expect(await dnsRules(netRef.bridge)).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'concurrent ADDs and DELs, ours and Go mixed on one network, under the shared lock: every line once, one dnsmasq',
+    async () => {
+      const netRef = await makeNet({ dnsname: 'ref', a: 173, b: 2 });
+      const netOurs = await withDnsname(netRef, 'ours');
+      const ctrs = await Promise.all(['c0', 'c1', 'c2', 'c3', 'c4', 'c5'].map((n) => newCtr(n)));
+      const via = (i: number) => (i % 2 ? netRef : netOurs);
+      const ips = await Promise.all(ctrs.map(async (c, i) => ipOf(await mustCni('add', via(i), c))));
+      const lines = (readIn(netRef.name, 'addnhosts') ?? '').split('\n').filter((l) => l !== '');
+      expect(lines.sort()).toEqual(ctrs.map((c, i) => `${ips[i]}\t${c.name}`).sort());
+      const procs = (await dnsmasqProcesses((s) => s.includes(`/${netRef.name}/dnsmasq.conf`))).map((p) => p.pid);
+      expect(procs).toEqual([dnsmasqOf(netRef.name)]);
+      expect(await lookup(ctrs[0]!.ns, 'c5', `${netRef.prefix}1`)).toEqual([ips[5]]);
+      await Promise.all(ctrs.map((c, i) => mustCni('del', via(i + 1), c)));
+      expect(existsSync(dirOf(netRef.name))).toBe(false);
+      expect(alive(procs[0]!)).toBe(false);
     },
     TIMEOUT,
   );
