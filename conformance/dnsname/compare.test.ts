@@ -133,6 +133,8 @@ describe.skipIf(!haveOurBin('dnsname') || !haveOurBin('bridge') || !haveCnitool(
       expect(await lookup(ctrs[0]!.ns, 'c5', `${netRef.prefix}1`)).toEqual([ips[5]]);
       await Promise.all(ctrs.map((c, i) => mustCni('del', via(i + 1), c)));
       expect(existsSync(dirOf(netRef.name))).toBe(false);
+      // The last DEL may be Go's, which SIGKILLs without waiting: give it a moment.
+      for (let t = 0; t < 50 && alive(procs[0]!); t++) await new Promise((r) => setTimeout(r, 20));
       expect(alive(procs[0]!)).toBe(false);
     },
     TIMEOUT,
