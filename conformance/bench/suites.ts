@@ -340,6 +340,40 @@ async function tuningChain(rows: Row[]): Promise<void> {
   }
 }
 
+/** static IPAM alone, and as the IPAM of the bridge (ours runs it in-process). */
+async function staticIpam(rows: Row[]): Promise<void> {
+  const octet: Record<Who, number> = { ours: 240, ref: 241 };
+  const ipam = (who: Who) => ({
+    type: 'static',
+    addresses: [{ address: `10.150.${octet[who]}.5/24`, gateway: `10.150.${octet[who]}.1` }],
+    routes: [{ dst: '0.0.0.0/0' }],
+  });
+  await addDelPairs('static', rows, (who, cmd, i) => ({
+    bin: `${DIRS[who]}/static`,
+    env: env(cmd, { CNI_CONTAINERID: `${prefix}-st-${i}`, CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+    stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-st-${who}`, type: 'macvlan', ipam: ipam(who) }),
+  }));
+  const ns = `${prefix}-bs`;
+  const path = await netnsAdd(ns);
+  try {
+    await addDelPairs('bridge + static', rows, (who, cmd, i) => ({
+      bin: `${DIRS[who]}/bridge`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-bs-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-bs-${who}`,
+        type: 'bridge',
+        bridge: `${prefix}${who[0]}bs`,
+        isGateway: true,
+        ipam: ipam(who),
+      }),
+    }));
+  } finally {
+    await netnsDel(ns);
+    for (const who of ['ours', 'ref']) await execa('ip', ['link', 'del', `${prefix}${who[0]}bs`], { reject: false });
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
@@ -348,4 +382,5 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   firewall,
   tuning,
   'tuning-chain': tuningChain,
+  static: staticIpam,
 };

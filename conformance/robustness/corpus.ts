@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'static';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -151,6 +151,15 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         sysctl: { 'net.core.somaxconn': '512' },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
       };
+    case 'static':
+      // Valid for ADD and CHECK; IPv6 only, so that a bare IPv4 address has no prefix to borrow.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'macvlan',
+        ipam: { type: 'static', addresses: [{ address: 'fd00:166::5/64', gateway: 'fd00:166::1' }], routes: [{ dst: '::/0' }] },
+        prevResult: { cniVersion: '1.1.0', ips: [{ address: 'fd00:166::5/64', gateway: 'fd00:166::1' }] },
+      };
   }
 }
 
@@ -175,6 +184,8 @@ const VERBS: Record<PluginName, Verb[]> = {
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
+  // DEL, STATUS and GC of static succeed on any parsable config: only the generic cases reach DEL.
+  static: ['ADD', 'DEL', 'CHECK'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -433,7 +444,36 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   if (p === 'tuning') tuningMutations(field, m);
+  if (p === 'static') staticMutations(field, m);
   return m;
+}
+
+function staticMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  const add = ['ADD'] as Verb[];
+  for (const v of BAD_CIDRS) field('ipam.addresses', [{ address: v }], /ipam\.addresses\[0\]\.address/, addCheck);
+  for (const v of BAD_IPS.filter((x) => x !== '')) field('ipam.addresses', [{ address: 'fd00:166::5/64', gateway: v }], /ipam\.addresses\[0\]\.gateway/, add);
+  field('ipam.addresses', [{ address: 'fd00:166::5/64', gateway: '10.166.1.1' }], /ipam\.addresses\[0\]\.gateway: .*IPv4/, addCheck);
+  for (const v of ['x', 42, [42], [{ address: 42 }], { address: 'fd00:166::5/64' }]) field('ipam.addresses', v, /ipam\.addresses/, add);
+  for (const r of ['x', [{ dst: 'x' }], [{ dst: '10.0.0.0/8', gw: 'bogus' }], [{}], [42], [{ dst: '10.0.0.0/8', mtu: -1 }]])
+    field('ipam.routes', r, /ipam\.routes/, add);
+  for (const v of [42, { nameservers: 'x' }]) field('ipam.dns', v, /ipam\.dns/, add);
+  field('ipam', 'x', /ipam/, add);
+  field('ipam', undefined, /ipam/, addCheck);
+  for (const v of [['x'], [42], 'x', ['1.2.3/24'], ['010.166.1.5/24'], ['10.166.1.5'], ['fd00:166::9/129']]) {
+    field('runtimeConfig.ips', v, /runtimeConfig\.ips/, add);
+    field('args', { cni: { ips: v } }, /args\.cni\.ips/, add);
+  }
+  m.push({
+    what: 'two IPv6 addresses on 0.2.0',
+    verbs: add,
+    conf: (b) => ({ ...withPath(b, 'ipam.addresses', [{ address: 'fd00:166::5/64' }, { address: 'fd00:166::6/64' }]), cniVersion: '0.2.0' }),
+    msg: /ipam\.addresses: .*more than 1 address per family/,
+  });
+  // The base config has no IPv4 address: a bare IPv4 address has no prefix length to take.
+  for (const v of ['IP=fd00:166::9/64;GATEWAY=x', 'IP=fd00:166::9/64,', 'IP=10.166.1.9', 'IgnoreUnknown=1;IP=fd00:166::9/64;GATEWAY=fd00:166::1/64']) {
+    m.push({ what: `CNI_ARGS ${show(v)}`, verbs: addCheck, env: { CNI_ARGS: v }, msg: /CNI_ARGS (IP|GATEWAY)/ });
+  }
 }
 
 function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
