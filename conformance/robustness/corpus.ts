@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'static';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'static' | 'flannel';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -160,6 +160,16 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         ipam: { type: 'static', addresses: [{ address: 'fd00:166::5/64', gateway: 'fd00:166::1' }], routes: [{ dst: '::/0' }] },
         prevResult: { cniVersion: '1.1.0', ips: [{ address: 'fd00:166::5/64', gateway: 'fd00:166::1' }] },
       };
+    case 'flannel':
+      // The subnet file does not exist: an ADD that got past every check would stop there (code 11).
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'flannel',
+        subnetFile: `${c.dataDir}/flannel/subnet.env`,
+        dataDir: `${c.dataDir}/flannel`,
+        delegate: { bridge: c.bridge, hairpinMode: true, isDefaultGateway: true },
+      };
   }
 }
 
@@ -186,6 +196,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   tuning: ['ADD', 'DEL', 'CHECK'],
   // DEL, STATUS and GC of static succeed on any parsable config: only the generic cases reach DEL.
   static: ['ADD', 'DEL', 'CHECK'],
+  flannel: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -255,7 +266,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel') continue; // they ignore CNI_ARGS entirely, as Go's do
     if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -445,6 +456,7 @@ function specific(p: PluginName, c: Context): Mutation[] {
   }
   if (p === 'tuning') tuningMutations(field, m);
   if (p === 'static') staticMutations(field, m);
+  if (p === 'flannel') flannelMutations(field);
   return m;
 }
 
@@ -559,4 +571,22 @@ export function generateCorpus(plugins: readonly PluginName[], ctx: (p: PluginNa
     }
   }
   return cases;
+}
+
+function flannelMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void): void {
+  const every = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'] as Verb[];
+  const add = ['ADD'] as Verb[];
+  // Both paths are read by every verb: nothing may be created or read outside them.
+  for (const k of ['dataDir', 'subnetFile']) {
+    for (const d of ['relative/dir', '/tmp/../etc/cni-ts-evil', '/tmp/a\nb', 42, '/tmp/a\u0000b', '..', '/tmp/./../etc', []]) field(k, d, new RegExp(k), every);
+  }
+  field('delegate', { name: 'x' }, /'delegate' dictionary must not have 'name'/, add);
+  field('delegate', { ipam: {} }, /'delegate' dictionary must not have 'ipam'/, add);
+  for (const t of [42, null, true, {}]) field('delegate', { type: t }, /'type' field/, add);
+  for (const t of ['../../../bin/sh', '/bin/sh', 'a\nb', '..', 'a/b', '']) field('delegate', { type: t }, /delegate\.type/, add);
+  for (const v of ['x', 42, [], true]) field('delegate', v, /delegate/, every);
+  for (const t of ['/bin/sh', '..', 42]) field('ipam', { type: t }, /ipam\.type/, add);
+  for (const r of ['x', [{ dst: 'x' }], [{ dst: '10.0.0.0/8', gw: 'bogus' }], [{}], [42]]) field('ipam', { routes: r }, /ipam\.routes/, add);
+  for (const v of ['x', 42, []]) field('ipam', v, /ipam/, every);
+  field('runtimeConfig', 'x', /runtimeConfig/, every);
 }
