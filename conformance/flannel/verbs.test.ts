@@ -3,10 +3,26 @@
 // STATUS. Our bridge and host-local are the delegates, from dist/bin.
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { bridgeName, containerId, createNetns, haveOurBin, link, makeTempDir, netName, OUR_BIN_DIR, run, trackLink, type Netns } from '../lib/index.ts';
+import {
+  baseEnv,
+  bridgeName,
+  containerId,
+  createNetns,
+  haveOurBin,
+  link,
+  makeTempDir,
+  netName,
+  ourBin,
+  OUR_BIN_DIR,
+  run,
+  trackLink,
+  type Netns,
+} from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { dirs, flannel, flannelConf, type Dirs } from './helpers.ts';
+import { waitProcsGone } from '../robustness/chain.ts';
 
 useCleanup({ scope: 'all' });
 
@@ -151,6 +167,29 @@ describe.skipIf(!have)('flannel verbs (direct calls)', () => {
       expect((await flannel('DEL', s.conf, { containerId: id, netns: ns.path })).code).toBe(0);
     }
     expect(leases(s.d, s.name)).toEqual([]);
+    await run('ip', ['link', 'del', s.br]);
+  });
+
+  it('SIGKILL of flannel before it saved anything, and while its delegate runs: DEL then leaves nothing', { timeout: 120_000 }, async () => {
+    const s = await setup('10.153.5.1/24');
+    for (const when of ['at once', 'once the file is saved'] as const) {
+      const ns = await createNetns();
+      const id = containerId(when === 'at once' ? 'k0' : 'k1');
+      const env = { ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: id, CNI_NETNS: ns.path, CNI_IFNAME: 'eth0', CNI_PATH: OUR_BIN_DIR };
+      const p = execa(ourBin('flannel'), [], { input: JSON.stringify(s.conf), env, extendEnv: false, reject: false });
+      // The saved file is written just before the delegate starts.
+      for (let i = 0; when !== 'at once' && i < 1000 && !existsSync(join(s.d.dataDir, id)); i++) await new Promise((r) => setTimeout(r, 5));
+      if (when !== 'at once') expect(existsSync(join(s.d.dataDir, id))).toBe(true);
+      p.kill('SIGKILL');
+      await p;
+      // The delegate (bridge) goes on as an orphan: let it finish first.
+      await waitProcsGone(id, 30_000);
+      const del = await flannel('DEL', s.conf, { containerId: id, netns: ns.path });
+      expect(del.code, `${when}: ${del.stdout}`).toBe(0);
+      expect(readdirSync(s.d.dataDir), when).toEqual([]);
+      expect(leases(s.d, s.name), when).toEqual([]);
+      expect(await link('eth0', ns.name), when).toBeUndefined();
+    }
     await run('ip', ['link', 'del', s.br]);
   });
 
