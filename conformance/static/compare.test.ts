@@ -34,7 +34,9 @@ describe.skipIf(!haveOurBin('static'))('static vs reference', () => {
     ['mixed-case keys', { Addresses: [{ ADDRESS: '10.150.1.5/24', GATEWAY: '10.150.1.1' }], ROUTES: [{ Dst: '0.0.0.0/0' }] }, {}],
   ];
   for (const v of versions) {
-    it.each(inputs)(`ADD %s, cniVersion ${v}: same stdout and code`, async (_n, ipam, extra, args) => {
+    // 0.1.0 and 0.3.0 print as 0.2.0 and 0.3.1 do: one input shows it.
+    const some = v === '0.1.0' || v === '0.3.0' ? inputs.slice(0, 1) : inputs;
+    it.each(some)(`ADD %s, cniVersion ${v}: same stdout and code`, async (_n, ipam, extra, args) => {
       const conf = netconf(netName(), v, ipam, extra);
       const r = await both(conf, { command: 'ADD', ...(args ? { args } : {}) });
       expect(r.ours.json, r.ours.stdout).toEqual(r.ref.json);
