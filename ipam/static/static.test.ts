@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrown as msg } from '../../shared/cni/thrown.ts';
 import { execute, type Ctx } from '../../shared/cni/skel.ts';
 import { loadConfig, resultIps } from './config.ts';
 import { mismatch } from './check.ts';
@@ -12,14 +13,6 @@ const conf = (ipam: Record<string, unknown> | undefined, extra: Record<string, u
   ...extra,
 });
 const ips = (c: unknown, args = '', version = '1.0.0') => resultIps(loadConfig(c, version, args));
-const msg = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return `${(e as { code?: number }).code}: ${(e as Error).message}`;
-  }
-  return 'no error';
-};
 const A = { addresses: [{ address: '10.150.1.5/24', gateway: '10.150.1.1' }, { address: 'fd00:150::5/64' }] };
 
 describe('static: where addresses come from', () => {

@@ -3,6 +3,7 @@
 // reference binary to run, so the expected bytes below are what Go's json.Marshal of upstream's
 // map gives for the same input.
 import { describe, expect, it } from 'vitest';
+import { thrown as msg } from '../../shared/cni/thrown.ts';
 import { delegateInput, loadConfig } from './config.ts';
 import { buildDelegate, delegateBytes } from './plan.ts';
 import { parseSubnetEnv } from './subnet-env.ts';
@@ -14,14 +15,6 @@ const FILE = '/run/flannel/subnet.env';
 const bytes = (raw: Record<string, unknown>, env = ENV) => {
   const c = loadConfig(raw, typeof raw.cniVersion === 'string' ? raw.cniVersion : '');
   return delegateBytes(buildDelegate(c, delegateInput(c.conf), parseSubnetEnv(env, FILE)));
-};
-const msg = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return `${(e as { code?: number }).code}: ${(e as Error).message}`;
-  }
-  return 'no error';
 };
 const STD = { cniVersion: '0.3.1', name: 'cbr0', type: 'flannel', delegate: { hairpinMode: true, isDefaultGateway: true } };
 
