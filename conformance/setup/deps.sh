@@ -26,6 +26,7 @@ fi
 # dnsmasq-base (the dnsmasq our dnsname runs) + golang-github-containernetworking-plugin-dnsname
 # (containers/dnsname 1.3.1, /usr/lib/cni/dnsname, the reference): conformance/dnsname; dnsmasq-base is also
 # the DHCP server of conformance/dhcp.
+# iputils-ping: pods on two flannel nodes ping each other (conformance/flannel).
 PACKAGES=(
   iproute2 iptables nftables util-linux
   golang-go golang-github-appc-cni-dev containernetworking-plugins
@@ -33,6 +34,7 @@ PACKAGES=(
   dpkg-dev xz-utils ca-certificates
   podman runc busybox-static
   dnsmasq-base golang-github-containernetworking-plugin-dnsname
+  iputils-ping
 )
 
 missing=()
