@@ -340,6 +340,45 @@ async function tuningChain(rows: Row[]): Promise<void> {
   }
 }
 
+/**
+ * bandwidth alone (ingress and egress shaping), run through nsenter inside a namespace standing
+ * in for the node. Each run shapes a veth pair of its own: DEL removes the IFB but leaves the host
+ * veth's qdiscs to go with the veth, as the reference does.
+ */
+async function bandwidth(rows: Row[]): Promise<void> {
+  const node = `${prefix}-bwn`;
+  const ctr = `${prefix}-bwc`;
+  const [nodePath, ctrPath] = [await netnsAdd(node), await netnsAdd(ctr)];
+  try {
+    const pairs = (['ours', 'ref'] as Who[]).flatMap((who) => Array.from({ length: RUNS + 1 }, (_, i) => [`h${who[0]}${i}`, `c${who[0]}${i}`]));
+    const script = pairs.flatMap(([h, c]) => [`link add ${h} type veth peer name ${c} netns ${ctr}`, `link set ${h} up`]).join('\n');
+    await execa('ip', ['-n', node, '-batch', '-'], { input: `${script}\n` });
+    await execa('ip', ['-n', ctr, '-batch', '-'], { input: `${pairs.map(([, c]) => `link set ${c} up`).join('\n')}\n` });
+    await addDelPairs('bandwidth (ingress + egress)', rows, (who, cmd, i) => ({
+      bin: 'nsenter',
+      args: [`--net=${nodePath}`, '--', `${DIRS[who]}/bandwidth`],
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-bw-${i}`, CNI_NETNS: ctrPath, CNI_IFNAME: `c${who[0]}${i}`, CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-bw-${who}`,
+        type: 'bandwidth',
+        ingressRate: 10_000_000,
+        ingressBurst: 800_000,
+        egressRate: 10_000_000,
+        egressBurst: 800_000,
+        prevResult: {
+          cniVersion: '1.0.0',
+          interfaces: [{ name: `h${who[0]}${i}` }, { name: `c${who[0]}${i}`, sandbox: ctrPath }],
+          ips: [{ address: '10.162.0.2/24', interface: 1 }],
+        },
+      }),
+    }));
+  } finally {
+    await netnsDel(ctr);
+    await netnsDel(node);
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
@@ -348,4 +387,5 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   firewall,
   tuning,
   'tuning-chain': tuningChain,
+  bandwidth,
 };

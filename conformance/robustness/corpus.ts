@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'bandwidth';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -151,6 +151,22 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         sysctl: { 'net.core.somaxconn': '512' },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
       };
+    case 'bandwidth':
+      // A valid ADD would fail only for want of eth0 (and its veth peer): every case must fail earlier.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'bandwidth',
+        ingressRate: 1_000_000,
+        ingressBurst: 80_000,
+        egressRate: 1_000_000,
+        egressBurst: 80_000,
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: c.bridge }, { name: 'eth0', sandbox: c.netns }],
+          ips: [{ address: `${c.v4}2/24`, interface: 1 }],
+        },
+      };
   }
 }
 
@@ -175,6 +191,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
+  bandwidth: ['ADD', 'DEL', 'CHECK', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -229,7 +246,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
   // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning'
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -244,7 +261,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'bandwidth') continue; // they ignore CNI_ARGS entirely, as Go's do
     if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -433,7 +450,26 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   if (p === 'tuning') tuningMutations(field, m);
+  if (p === 'bandwidth') bandwidthMutations(field);
   return m;
+}
+
+function bandwidthMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void): void {
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  // Type errors: every verb decodes the four keys.
+  for (const k of ['ingressRate', 'ingressBurst', 'egressRate', 'egressBurst']) {
+    for (const v of [-1, 1.5, '1000', true, [], 2 ** 64, 'x; rm -rf /']) field(k, v, new RegExp(k));
+  }
+  for (const v of [-1, 'fast', 2 ** 64])
+    field('runtimeConfig', { bandwidth: { egressRate: v, egressBurst: 8000 } }, /runtimeConfig.bandwidth.egressRate/, ['ADD']);
+  // Rate and burst together, the 4 GB limit, what the kernel cannot represent: ADD and CHECK.
+  field('ingressBurst', 0, /ingressRate: if rate is set/, addCheck);
+  field('egressRate', 0, /egressBurst: if burst is set/, addCheck);
+  field('ingressBurst', 8 * 2 ** 32, /ingressBurst: burst cannot be more than 4GB/, addCheck);
+  field('egressRate', 8e15, /egressRate\/egressBurst: .*zero buffer/, addCheck);
+  field('egressRate', 4, /egressRate\/egressBurst: .*less than one byte/, addCheck);
+  field('prevResult', undefined, /chained plugin/, addCheck);
+  field('prevResult.interfaces', undefined, /no interfaces provided/, ['ADD']);
 }
 
 function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {

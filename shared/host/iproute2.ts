@@ -115,14 +115,24 @@ export function batchFailure(stderr: string): BatchFailure {
   return { index: m ? Number(m[1]) - 1 : -1, message };
 }
 
+/** A failed planned batch: which line stopped it, and the error naming that line's meaning and the kernel's message. */
+export interface PlanFailure {
+  index: number;
+  error: CniError;
+}
+
+export function planFailure(plan: readonly PlannedLine[], stderr: string, tool = 'ip'): PlanFailure {
+  const f = batchFailure(stderr);
+  const what = plan[f.index]?.failure ?? plan[0]?.failure ?? `${tool} -batch failed`;
+  return { index: f.index, error: new CniError(Code.Internal, `${what}: ${f.message}`) };
+}
+
 /** Run planned lines in one ip process; a failure is the failed line's own meaning plus the kernel's message. */
-export async function ipPlan(plan: readonly PlannedLine[]) {
+export async function ipPlan(plan: readonly PlannedLine[], opts: Omit<BatchOptions, 'allowFail'> = {}) {
   const r = await ipBatch(
     plan.map((p) => p.line),
-    { allowFail: true },
+    { ...opts, allowFail: true },
   );
   if (r.exitCode === 0) return r;
-  const f = batchFailure(r.stderr);
-  const what = plan[f.index]?.failure ?? plan[0]?.failure ?? 'ip -batch failed';
-  throw new CniError(Code.Internal, `${what}: ${f.message}`);
+  throw planFailure(plan, r.stderr).error;
 }
