@@ -53,7 +53,10 @@ describe('tbfParams (ifb_creator.go createTBF)', () => {
     expect(tbfBurstTicks(1_250_000_000, 10_000_001)).toBe(125000);
     expect(tbfParams(10_000_000_000, 80_000_000, TICK)).toMatchObject({ buffer: 125000, tcBurst: 10_000_001 });
     let seed = 7;
-    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const rnd = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let i = 0; i < 2000; i++) {
       const t = tbfParams(8 * (1 + Math.floor(rnd() * 1e9)), 8 * (1 + Math.floor(rnd() * 1e7)), TICK);
       if (typeof t === 'string') continue;
