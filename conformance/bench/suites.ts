@@ -379,6 +379,33 @@ async function bandwidth(rows: Row[]): Promise<void> {
   }
 }
 
+/** sbr alone on a prepared veth: each run has an address of its own (ADD moves the routes out of main). */
+async function sbr(rows: Row[]): Promise<void> {
+  const ns = `${prefix}-sbr`;
+  const path = await netnsAdd(ns);
+  try {
+    const lines = ['link add eth0 type veth peer name p0', 'link set eth0 up', 'link set p0 up'];
+    for (let i = 0; i <= RUNS; i++) for (const who of ['ours', 'ref'] as Who[]) lines.push(`addr add 10.162.${NET_OCTET[who]}.${i + 2}/32 dev eth0`);
+    await execa('ip', ['-n', ns, '-batch', '-'], { input: `${lines.join('\n')}\n` });
+    await addDelPairs('sbr (one address)', rows, (who, cmd, i) => ({
+      bin: `${DIRS[who]}/sbr`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-sbr-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-sbr`,
+        type: 'sbr',
+        prevResult: {
+          cniVersion: '1.0.0',
+          interfaces: [{ name: 'eth0', sandbox: path }],
+          ips: [{ address: `10.162.${NET_OCTET[who]}.${i + 2}/32`, interface: 0 }],
+        },
+      }),
+    }));
+  } finally {
+    await netnsDel(ns);
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
@@ -388,4 +415,5 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   tuning,
   'tuning-chain': tuningChain,
   bandwidth,
+  sbr,
 };

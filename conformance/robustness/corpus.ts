@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'bandwidth';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'bandwidth' | 'sbr';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -167,6 +167,18 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
           ips: [{ address: `${c.v4}2/24`, interface: 1 }],
         },
       };
+    case 'sbr':
+      // A valid ADD would fail only for want of eth0 in the namespace: every case must fail earlier.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'sbr',
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: 'eth0', sandbox: c.netns }],
+          ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 0 }],
+        },
+      };
   }
 }
 
@@ -192,6 +204,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
   bandwidth: ['ADD', 'DEL', 'CHECK', 'GC'],
+  sbr: ['ADD', 'DEL', 'CHECK'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -246,7 +259,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
   // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth'
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth' || p === 'sbr'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -261,7 +274,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'bandwidth') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'bandwidth' || p === 'sbr') continue; // they ignore CNI_ARGS entirely, as Go's do
     if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -451,6 +464,11 @@ function specific(p: PluginName, c: Context): Mutation[] {
   }
   if (p === 'tuning') tuningMutations(field, m);
   if (p === 'bandwidth') bandwidthMutations(field);
+  if (p === 'sbr') {
+    for (const v of [0, -1, 1.5, 'x', 2 ** 32, '100; rm -rf /', [], {}]) field('table', v, /table/);
+    field('prevResult', undefined, /chained plugin/, ['ADD']);
+    field('prevResult.ips', [], /No IP addresses/, ['ADD', 'CHECK']);
+  }
   return m;
 }
 
