@@ -16,6 +16,7 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'tuning', entry: 'plugins/tuning/main.ts' },
   { name: 'bandwidth', entry: 'plugins/bandwidth/main.ts' },
   { name: 'sbr', entry: 'plugins/sbr/main.ts' },
+  { name: 'vrf', entry: 'plugins/vrf/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */
