@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'bandwidth' | 'sbr';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'bandwidth' | 'sbr' | 'vrf';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -179,6 +179,15 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
           ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 0 }],
         },
       };
+    case 'vrf':
+      // A valid ADD would fail only for want of eth0 in the namespace, before any VRF is made.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'vrf',
+        vrfname: `${c.bridge.slice(0, 11)}vrf`,
+        prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
+      };
   }
 }
 
@@ -205,6 +214,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   tuning: ['ADD', 'DEL', 'CHECK'],
   bandwidth: ['ADD', 'DEL', 'CHECK', 'GC'],
   sbr: ['ADD', 'DEL', 'CHECK'],
+  vrf: ['ADD', 'DEL', 'CHECK'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -259,7 +269,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
   // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth' || p === 'sbr'
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth' || p === 'sbr' || p === 'vrf'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -274,7 +284,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'bandwidth' || p === 'sbr') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'bandwidth' || p === 'sbr' || p === 'vrf') continue; // they ignore CNI_ARGS entirely, as Go's do
     if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -468,6 +478,12 @@ function specific(p: PluginName, c: Context): Mutation[] {
     for (const v of [0, -1, 1.5, 'x', 2 ** 32, '100; rm -rf /', [], {}]) field('table', v, /table/);
     field('prevResult', undefined, /chained plugin/, ['ADD']);
     field('prevResult.ips', [], /No IP addresses/, ['ADD', 'CHECK']);
+  }
+  if (p === 'vrf') {
+    field('vrfname', undefined, /vrfname/);
+    for (const v of ['', 'a b', 'a;b', 'x'.repeat(16), '$(id)', 'a\nb', 42, [], {}]) field('vrfname', v, /vrfname/);
+    for (const v of [-1, 1.5, 'x', 2 ** 32, '1; rm -rf /', []]) field('table', v, /table/);
+    field('prevResult', undefined, /prevResult/, ['ADD', 'CHECK']);
   }
   return m;
 }
