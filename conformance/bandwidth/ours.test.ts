@@ -68,18 +68,21 @@ describe.skipIf(!haveOurBin('bandwidth'))('bandwidth (ours)', () => {
       [{ ingressRate: 'fast', ingressBurst: 1 }, /ingressRate: /],
       [{ runtimeConfig: { bandwidth: { egressRate: 1e6, egressBurst: 1e100 } } }, /runtimeConfig.bandwidth.egressBurst: must be at most/],
     ];
-    for (const n of nodes) {
-      const before = await snapshot(n);
-      for (const [extra, re] of bad) {
-        const r = await call(n, n.ctrs[0]!, 'ADD', conf(n.ctrs[0]!, extra));
-        expect(r.code, `${n.impl} ${JSON.stringify(extra)}: ${r.stdout}`).not.toBe(0);
-        if (n.impl === 'ours') {
-          expect(r.json.code, JSON.stringify(extra)).toBe(7);
-          expect(r.json.msg).toMatch(re);
-        }
-      }
-      expect(await snapshot(n), n.impl).toEqual(before);
-    }
+    await Promise.all(
+      nodes.map(async (n) => {
+        const before = await snapshot(n);
+        const rs = await Promise.all(bad.map(([extra]) => call(n, n.ctrs[0]!, 'ADD', conf(n.ctrs[0]!, extra))));
+        rs.forEach((r, i) => {
+          const [extra, re] = bad[i]!;
+          expect(r.code, `${n.impl} ${JSON.stringify(extra)}: ${r.stdout}`).not.toBe(0);
+          if (n.impl === 'ours') {
+            expect(r.json.code, JSON.stringify(extra)).toBe(7);
+            expect(r.json.msg).toMatch(re);
+          }
+        });
+        expect(await snapshot(n), n.impl).toEqual(before);
+      }),
+    );
   });
 
   it('GC (1.1.0) removes the IFBs of attachments no longer valid, and only those of its network', async () => {
