@@ -19,17 +19,12 @@ export async function add(ctx: Ctx): Promise<Result> {
   assertNetns(env.netns);
   const ns = env.netns;
   const ifn = env.ifname;
-  const [links, before] = await Promise.all([
+  const read = (lines: string[], family?: 4 | 6) => ipBatch(lines, { netns: ns, json: true, numeric: true, allowFail: true, ...(family ? { family } : {}) });
+  const [links, before, routes4] = await Promise.all([
     ipBatch([line('link', 'show')], { netns: ns, json: true, details: true }),
-    ipBatch([line('addr', 'show', 'dev', ifn, 'scope', 'global'), line('route', 'show', 'table', 'main', 'dev', ifn)], {
-      netns: ns,
-      json: true,
-      family: 6,
-      numeric: true,
-      allowFail: true,
-    }),
+    read([line('addr', 'show', 'dev', ifn, 'scope', 'global'), line('route', 'show', 'table', 'main', 'dev', ifn)], 6),
+    read([line('route', 'show', 'table', 'main', 'dev', ifn)], 4),
   ]);
-  const routes4 = await ipBatch([line('route', 'show', 'table', 'main', 'dev', ifn)], { netns: ns, json: true, family: 4, numeric: true, allowFail: true });
   const d = decideAdd(parseLinks(links.outputs[0] ?? []), conf.vrfname, conf.table, ifn);
   const addrsOf = (out: unknown[] | undefined) => (parseLinks(out ?? [])[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   const v6Before = addrsOf(before.outputs[0]);

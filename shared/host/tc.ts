@@ -6,9 +6,6 @@ import { run } from './exec.ts';
 import { parseJsonLines, planFailure, type PlanFailure, type PlannedLine } from './iproute2.ts';
 import { CniError, Code } from '../cni/errors.ts';
 
-// tc reads batch lines with iproute2's own tokenizer: the same validated tokens as `ip -batch`.
-export { line } from './iproute2.ts';
-
 export interface TcOptions {
   netns?: string;
   json?: boolean;
@@ -52,6 +49,9 @@ export const QdiscJsonSchema = z.looseObject({
 export type QdiscJson = z.infer<typeof QdiscJsonSchema>;
 export const parseQdiscs = (arr: unknown[]): QdiscJson[] => arr.map((q) => QdiscJsonSchema.parse(q));
 
+/** tc's and the kernel's microseconds per second (TIME_UNITS_PER_SEC). */
+export const TIME_UNITS_PER_SEC = 1_000_000;
+
 /** The packet scheduler's ticks per microsecond, from /proc/net/psched as tc (tc_core_init) and Go's netlink read it. */
 export function parsePsched(text: string): number {
   const [a, us2t, clockRes] = text
@@ -73,8 +73,6 @@ export function tickInUsec(): number {
   }
   return parsePsched(text);
 }
-
-export const TIME_UNITS_PER_SEC = 1_000_000;
 
 /** C's (unsigned) cast of a non-negative double on x86-64: truncation, then the low 32 bits. */
 export const u32 = (x: number): number => Number(BigInt.asUintN(32, BigInt(Math.trunc(x))));
