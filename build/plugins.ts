@@ -17,6 +17,8 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'bandwidth', entry: 'plugins/bandwidth/main.ts' },
   { name: 'sbr', entry: 'plugins/sbr/main.ts' },
   { name: 'vrf', entry: 'plugins/vrf/main.ts' },
+  { name: 'dhcp', entry: 'ipam/dhcp/main.ts' },
+  { name: 'dnsname', entry: 'plugins/dnsname/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

@@ -68,6 +68,7 @@ const warms = await Promise.all([
   import('../../plugins/bandwidth/warm.ts'),
   import('../../plugins/sbr/warm.ts'),
   import('../../plugins/vrf/warm.ts'),
+  import('../../plugins/dnsname/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();
