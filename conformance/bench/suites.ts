@@ -341,6 +341,72 @@ async function tuningChain(rows: Row[]): Promise<void> {
 }
 
 /**
+ * bandwidth alone (ingress and egress shaping), run through nsenter inside a namespace standing
+ * in for the node. Each run shapes a veth pair of its own: DEL removes the IFB but leaves the host
+ * veth's qdiscs to go with the veth, as the reference does.
+ */
+async function bandwidth(rows: Row[]): Promise<void> {
+  const node = `${prefix}-bwn`;
+  const ctr = `${prefix}-bwc`;
+  const [nodePath, ctrPath] = [await netnsAdd(node), await netnsAdd(ctr)];
+  try {
+    const pairs = (['ours', 'ref'] as Who[]).flatMap((who) => Array.from({ length: RUNS + 1 }, (_, i) => [`h${who[0]}${i}`, `c${who[0]}${i}`]));
+    const script = pairs.flatMap(([h, c]) => [`link add ${h} type veth peer name ${c} netns ${ctr}`, `link set ${h} up`]).join('\n');
+    await execa('ip', ['-n', node, '-batch', '-'], { input: `${script}\n` });
+    await execa('ip', ['-n', ctr, '-batch', '-'], { input: `${pairs.map(([, c]) => `link set ${c} up`).join('\n')}\n` });
+    await addDelPairs('bandwidth (ingress + egress)', rows, (who, cmd, i) => ({
+      bin: 'nsenter',
+      args: [`--net=${nodePath}`, '--', `${DIRS[who]}/bandwidth`],
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-bw-${i}`, CNI_NETNS: ctrPath, CNI_IFNAME: `c${who[0]}${i}`, CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-bw-${who}`,
+        type: 'bandwidth',
+        ingressRate: 10_000_000,
+        ingressBurst: 800_000,
+        egressRate: 10_000_000,
+        egressBurst: 800_000,
+        prevResult: {
+          cniVersion: '1.0.0',
+          interfaces: [{ name: `h${who[0]}${i}` }, { name: `c${who[0]}${i}`, sandbox: ctrPath }],
+          ips: [{ address: '10.162.0.2/24', interface: 1 }],
+        },
+      }),
+    }));
+  } finally {
+    await netnsDel(ctr);
+    await netnsDel(node);
+  }
+}
+
+/** sbr alone on a prepared veth: each run has an address of its own (ADD moves the routes out of main). */
+async function sbr(rows: Row[]): Promise<void> {
+  const ns = `${prefix}-sbr`;
+  const path = await netnsAdd(ns);
+  try {
+    const lines = ['link add eth0 type veth peer name p0', 'link set eth0 up', 'link set p0 up'];
+    for (let i = 0; i <= RUNS; i++) for (const who of ['ours', 'ref'] as Who[]) lines.push(`addr add 10.162.${NET_OCTET[who]}.${i + 2}/32 dev eth0`);
+    await execa('ip', ['-n', ns, '-batch', '-'], { input: `${lines.join('\n')}\n` });
+    await addDelPairs('sbr (one address)', rows, (who, cmd, i) => ({
+      bin: `${DIRS[who]}/sbr`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-sbr-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-sbr`,
+        type: 'sbr',
+        prevResult: {
+          cniVersion: '1.0.0',
+          interfaces: [{ name: 'eth0', sandbox: path }],
+          ips: [{ address: `10.162.${NET_OCTET[who]}.${i + 2}/32`, interface: 0 }],
+        },
+      }),
+    }));
+  } finally {
+    await netnsDel(ns);
+  }
+}
+
+/**
  * dnsname alone on a prepared bridge with one other container attached, so that each ADD and DEL is
  * the usual case: addnhosts rewritten and dnsmasq sent SIGHUP (the anchor's DEL stops it at the end).
  */
@@ -493,6 +559,8 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   firewall,
   tuning,
   'tuning-chain': tuningChain,
+  bandwidth,
+  sbr,
   dnsname,
   static: staticIpam,
   flannel,

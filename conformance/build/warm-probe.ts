@@ -65,6 +65,9 @@ const warms = await Promise.all([
   import('../../ipam/host-local/warm.ts'),
   import('../../plugins/firewall/warm.ts'),
   import('../../plugins/tuning/warm.ts'),
+  import('../../plugins/bandwidth/warm.ts'),
+  import('../../plugins/sbr/warm.ts'),
+  import('../../plugins/vrf/warm.ts'),
   import('../../plugins/dnsname/warm.ts'),
 ]);
 warmProtocol();

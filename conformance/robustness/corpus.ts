@@ -5,7 +5,19 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'dnsname' | 'static' | 'flannel';
+export type PluginName =
+  | 'bridge'
+  | 'host-local'
+  | 'portmap'
+  | 'loopback'
+  | 'firewall'
+  | 'tuning'
+  | 'dnsname'
+  | 'static'
+  | 'flannel'
+  | 'bandwidth'
+  | 'sbr'
+  | 'vrf';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -151,6 +163,43 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         sysctl: { 'net.core.somaxconn': '512' },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
       };
+    case 'bandwidth':
+      // A valid ADD would fail only for want of eth0 (and its veth peer): every case must fail earlier.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'bandwidth',
+        ingressRate: 1_000_000,
+        ingressBurst: 80_000,
+        egressRate: 1_000_000,
+        egressBurst: 80_000,
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: c.bridge }, { name: 'eth0', sandbox: c.netns }],
+          ips: [{ address: `${c.v4}2/24`, interface: 1 }],
+        },
+      };
+    case 'sbr':
+      // A valid ADD would fail only for want of eth0 in the namespace: every case must fail earlier.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'sbr',
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: 'eth0', sandbox: c.netns }],
+          ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 0 }],
+        },
+      };
+    case 'vrf':
+      // A valid ADD would fail only for want of eth0 in the namespace, before any VRF is made.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'vrf',
+        vrfname: `${c.bridge.slice(0, 11)}vrf`,
+        prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
+      };
     case 'dnsname':
       // A valid ADD would fail only for want of the bridge, read before anything is written.
       return {
@@ -209,6 +258,9 @@ const VERBS: Record<PluginName, Verb[]> = {
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
+  bandwidth: ['ADD', 'DEL', 'CHECK', 'GC'],
+  sbr: ['ADD', 'DEL', 'CHECK'],
+  vrf: ['ADD', 'DEL', 'CHECK'],
   dnsname: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   // DEL, STATUS and GC of static succeed on any parsable config: only the generic cases reach DEL.
   static: ['ADD', 'DEL', 'CHECK'],
@@ -267,7 +319,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
   // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning'
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth' || p === 'sbr' || p === 'vrf'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -282,7 +334,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel' || p === 'bandwidth' || p === 'sbr' || p === 'vrf') continue; // they ignore CNI_ARGS entirely, as Go's do
     if ((p === 'tuning' || p === 'dnsname') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -471,10 +523,40 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   if (p === 'tuning') tuningMutations(field, m);
+  if (p === 'bandwidth') bandwidthMutations(field);
+  if (p === 'sbr') {
+    for (const v of [0, -1, 1.5, 'x', 2 ** 32, '100; rm -rf /', [], {}]) field('table', v, /table/);
+    field('prevResult', undefined, /chained plugin/, ['ADD']);
+    field('prevResult.ips', [], /No IP addresses/, ['ADD', 'CHECK']);
+  }
+  if (p === 'vrf') {
+    field('vrfname', undefined, /vrfname/);
+    for (const v of ['', 'a b', 'a;b', 'x'.repeat(16), '$(id)', 'a\nb', 42, [], {}]) field('vrfname', v, /vrfname/);
+    for (const v of [-1, 1.5, 'x', 2 ** 32, '1; rm -rf /', []]) field('table', v, /table/);
+    field('prevResult', undefined, /prevResult/, ['ADD', 'CHECK']);
+  }
   if (p === 'dnsname') dnsnameMutations(field, m, c);
   if (p === 'static') staticMutations(field, m);
   if (p === 'flannel') flannelMutations(field);
   return m;
+}
+
+function bandwidthMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void): void {
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  // Type errors: every verb decodes the four keys.
+  for (const k of ['ingressRate', 'ingressBurst', 'egressRate', 'egressBurst']) {
+    for (const v of [-1, 1.5, '1000', true, [], 2 ** 64, 'x; rm -rf /']) field(k, v, new RegExp(k));
+  }
+  for (const v of [-1, 'fast', 2 ** 64])
+    field('runtimeConfig', { bandwidth: { egressRate: v, egressBurst: 8000 } }, /runtimeConfig.bandwidth.egressRate/, ['ADD']);
+  // Rate and burst together, the 4 GB limit, what the kernel cannot represent: ADD and CHECK.
+  field('ingressBurst', 0, /ingressRate: if rate is set/, addCheck);
+  field('egressRate', 0, /egressBurst: if burst is set/, addCheck);
+  field('ingressBurst', 8 * 2 ** 32, /ingressBurst: burst cannot be more than 4GB/, addCheck);
+  field('egressRate', 8e15, /egressRate\/egressBurst: .*zero buffer/, addCheck);
+  field('egressRate', 4, /egressRate\/egressBurst: .*less than one byte/, addCheck);
+  field('prevResult', undefined, /chained plugin/, addCheck);
+  field('prevResult.interfaces', undefined, /no interfaces provided/, ['ADD']);
 }
 
 function dnsnameMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[], c: Context): void {

@@ -50,6 +50,9 @@ export const RouteJsonSchema = z.looseObject({
   scope: z.optional(z.string()),
   table: z.optional(z.union([z.string(), z.number()])),
   flags: z.optional(z.array(z.string())),
+  prefsrc: z.optional(z.string()),
+  type: z.optional(z.string()),
+  pref: z.optional(z.string()),
 });
 export type RouteJson = z.infer<typeof RouteJsonSchema>;
 
@@ -72,6 +75,10 @@ export function parseJsonLines(stdout: string): unknown[][] {
 export interface BatchOptions {
   netns?: string;
   json?: boolean;
+  /** ip -4 / -6: the family of `rule` commands and of what `show` lists (a batch line cannot carry it). */
+  family?: 4 | 6;
+  /** ip -N: tables, protocols, scopes and route types as numbers, as the kernel has them. */
+  numeric?: boolean;
   /** ip -d: kind-specific details (veth peer, bridge port flags, ...). */
   details?: boolean;
   /** Keep going past failing lines (ip -force); failures are then reported in stderr only. */
@@ -81,7 +88,15 @@ export interface BatchOptions {
 
 /** Run a batch script in one ip process; JSON outputs come back one array per showing command. */
 export async function ipBatch(lines: readonly string[], opts: BatchOptions = {}) {
-  const args = [...(opts.details ? ['-d'] : []), ...(opts.json ? ['-j'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
+  const args = [
+    ...(opts.family ? [`-${opts.family}`] : []),
+    ...(opts.numeric ? ['-N'] : []),
+    ...(opts.details ? ['-d'] : []),
+    ...(opts.json ? ['-j'] : []),
+    ...(opts.force ? ['-force'] : []),
+    '-batch',
+    '-',
+  ];
   const r = await run('ip', args, { input: `${lines.join('\n')}\n`, allowFail: true, ...(opts.netns ? { netns: opts.netns } : {}) });
   if (r.exitCode !== 0 && !opts.allowFail) {
     throw new CniError(Code.Internal, r.stderr.trim().replace(/\n/g, '; ') || `ip -batch failed with exit status ${r.exitCode}`);
@@ -91,6 +106,15 @@ export async function ipBatch(lines: readonly string[], opts: BatchOptions = {})
 
 export const parseLinks = (arr: unknown[]): Link[] => arr.map((l) => LinkSchema.parse(l));
 export const parseRoutes = (arr: unknown[]): RouteJson[] => arr.map((r) => RouteJsonSchema.parse(r));
+
+export const RuleJsonSchema = z.looseObject({
+  priority: z.optional(z.number()),
+  src: z.optional(z.string()),
+  srclen: z.optional(z.number()),
+  table: z.optional(z.string()),
+});
+export type RuleJson = z.infer<typeof RuleJsonSchema>;
+export const parseRules = (arr: unknown[]): RuleJson[] => arr.map((r) => RuleJsonSchema.parse(r));
 
 /** One planned batch line and what its failure means to the caller ("failed to create bridge …"). */
 export interface PlannedLine {
@@ -115,14 +139,24 @@ export function batchFailure(stderr: string): BatchFailure {
   return { index: m ? Number(m[1]) - 1 : -1, message };
 }
 
+/** A failed planned batch: which line stopped it, and the error naming that line's meaning and the kernel's message. */
+export interface PlanFailure {
+  index: number;
+  error: CniError;
+}
+
+export function planFailure(plan: readonly PlannedLine[], stderr: string, tool = 'ip'): PlanFailure {
+  const f = batchFailure(stderr);
+  const what = plan[f.index]?.failure ?? plan[0]?.failure ?? `${tool} -batch failed`;
+  return { index: f.index, error: new CniError(Code.Internal, `${what}: ${f.message}`) };
+}
+
 /** Run planned lines in one ip process; a failure is the failed line's own meaning plus the kernel's message. */
-export async function ipPlan(plan: readonly PlannedLine[]) {
+export async function ipPlan(plan: readonly PlannedLine[], opts: Omit<BatchOptions, 'allowFail'> = {}) {
   const r = await ipBatch(
     plan.map((p) => p.line),
-    { allowFail: true },
+    { ...opts, allowFail: true },
   );
   if (r.exitCode === 0) return r;
-  const f = batchFailure(r.stderr);
-  const what = plan[f.index]?.failure ?? plan[0]?.failure ?? 'ip -batch failed';
-  throw new CniError(Code.Internal, `${what}: ${f.message}`);
+  throw planFailure(plan, r.stderr).error;
 }

@@ -11,11 +11,12 @@ export interface Lock {
   release(): void;
 }
 
-export async function lockFile(path: string, timeoutSeconds = 120): Promise<Lock> {
+/** `create: false` locks only an existing file (a namespace path, which must never become a plain file). */
+export async function lockFile(path: string, timeoutSeconds = 120, create = true): Promise<Lock> {
   let fd: number;
   try {
     // O_RDONLY|O_CREAT, mode 0750: what the reference creates (observed -rwxr-x---).
-    fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o750);
+    fd = openSync(path, constants.O_RDONLY | (create ? constants.O_CREAT : 0), 0o750);
   } catch (e) {
     throw new CniError(Code.IoFailure, `failed to open lock file ${path}: ${(e as Error).message}`);
   }
