@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'vlan' | 'dummy';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -151,6 +151,12 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         sysctl: { 'net.core.somaxconn': '512' },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
       };
+    case 'vlan':
+      // The master (the never-created bridge name) is missing on the host: a valid ADD fails there, before IPAM.
+      return { cniVersion: '1.1.0', name: c.net, type: 'vlan', master: c.bridge, vlanId: 100, ipam: ipam(c) };
+    case 'dummy':
+      // Valid: every case must fail in validation or in IPAM (which runs alongside the link).
+      return { cniVersion: '1.1.0', name: c.net, type: 'dummy', ipam: ipam(c) };
   }
 }
 
@@ -175,6 +181,8 @@ const VERBS: Record<PluginName, Verb[]> = {
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
+  vlan: ['ADD', 'DEL', 'CHECK', 'STATUS'],
+  dummy: ['ADD', 'DEL', 'CHECK', 'STATUS'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -228,8 +236,8 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of HOSTILE_ENV.filter((s) => !/^[^\s/:"'\\#;{}$`*?\x00-\x1f\x7f]{1,15}$/.test(s) || s === '.' || s === '..')) {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
-  // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning'
+  // Only bridge, loopback, tuning, vlan and dummy enter the namespace; host-local and portmap never look at it (as Go's).
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'vlan' || p === 'dummy'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -245,6 +253,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
     if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'vlan') continue; // only its IPAM reads them, after the (missing) master
     if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -433,6 +442,7 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   if (p === 'tuning') tuningMutations(field, m);
+  if (p === 'vlan' || p === 'dummy') linkMutations(p, field);
   return m;
 }
 
@@ -489,6 +499,27 @@ function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: 
   for (const v of ['MAC=zz', 'MAC=02:00:00:00:00:01;MTU=1400', 'MAC=02:00:00:00:00:01 x', 'IgnoreUnknown=1;MAC=$(id)']) {
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: addCheck, env: { CNI_ARGS: v }, msg: /arg|MAC|mac/i });
   }
+}
+
+/** vlan and dummy: their own keys (vlan), IPAM required, IPAM's own config (dummy asks IPAM alongside the link). */
+function linkMutations(p: 'vlan' | 'dummy', field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void): void {
+  const add = ['ADD'] as Verb[];
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  field('ipam', undefined, /ipam: .*requires an IPAM configuration/, [...addCheck, 'STATUS']);
+  field('ipam', 'x', /ipam/i, add);
+  for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', '..', 'a/b', 42]) field('ipam.type', v, /ipam\.type/, addCheck);
+  if (p === 'dummy') {
+    for (const [path, v, msg] of ipamMutations('ipam.', add)) field(path.replace(/!$/, ''), v, msg, add);
+    return;
+  }
+  // Read by every verb: a config the plugin cannot understand is refused, even by DEL.
+  const every: Verb[] = ['ADD', 'DEL', 'CHECK', 'STATUS'];
+  field('master', undefined, /"master" field is required/, every);
+  const badIfname = (s: string) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 15 || /[\s/:"'\\#;{}$`*?\x00-\x1f\x7f]/.test(s);
+  for (const v of [...HOSTILE_STRINGS.filter(badIfname), 42, [], {}]) field('master', v, /master/, every);
+  for (const v of [-1, 4095, 5000, 1e10, 1.5, '100', true, []]) field('vlanId', v, /vlanId/, every);
+  for (const v of [-1, 2 ** 32, 1.5, '1400', true]) field('mtu', v, /mtu/, every);
+  for (const v of ['yes', 1, []]) field('linkInContainer', v, /linkInContainer/, add);
 }
 
 export function generateCorpus(plugins: readonly PluginName[], ctx: (p: PluginName) => Context): Case[] {
