@@ -14,6 +14,8 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'firewall', entry: 'plugins/firewall/main.ts' },
   { name: 'host-local', entry: 'ipam/host-local/main.ts' },
   { name: 'tuning', entry: 'plugins/tuning/main.ts' },
+  { name: 'dhcp', entry: 'ipam/dhcp/main.ts' },
+  { name: 'dnsname', entry: 'plugins/dnsname/main.ts' },
   { name: 'vlan', entry: 'plugins/vlan/main.ts' },
   { name: 'dummy', entry: 'plugins/dummy/main.ts' },
 ];
