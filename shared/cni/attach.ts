@@ -2,7 +2,7 @@
 // (vlan, dummy, macvlan, ipvlan, …) shares at the protocol level: the IPAM type it is configured
 // with, its STATUS, the result it prints, and the shape of its ADD, CHECK and DEL (containernetworking/plugins `plugins/main/vlan/vlan.go`
 // cmdAdd, cmdStatus).
-import { delegate, findInPath, ipamAdd, linkAndIpamDel } from './ipam.ts';
+import { delegate, findInPath, ipamAdd, ipamNeedsLink, linkAndIpamDel } from './ipam.ts';
 import { CniError, Code, invalidConfig, settleAll } from './errors.ts';
 import { withUndo } from './undo.ts';
 import { pluginTypeProblem } from './validate.ts';
@@ -10,7 +10,7 @@ import { prevResultOf, type BaseConf } from './config.ts';
 import type { Dns, Result } from './result.ts';
 import type { Ctx } from './skel.ts';
 import { isV4 } from '../host/addr.ts';
-import { createContainerLink, createFailure, createLinkLine, deleteContainerLink, type LinkSpec } from '../host/container-link.ts';
+import { createContainerLink, createFailure, createLinkLine, deleteContainerLink, renameContainerLink, type LinkSpec } from '../host/container-link.ts';
 import { configureIface, ifaceBatch, ipv6Sysctls } from '../host/iface.ts';
 import { checkContainerLink, checkIfaceState, readIface } from '../host/iface-check.ts';
 import { parseLinks, parseRoutes, type Link } from '../host/iproute2.ts';
@@ -64,7 +64,7 @@ export function singleIfaceResult(iface: ContainerIface, ipam: Result | undefine
 }
 
 export interface AttachOptions {
-  /** Ask IPAM while the link is made (nothing of it is on the host: dummy); otherwise only once the link exists, as upstream. */
+  /** Ask IPAM while the link is made (nothing of it is on the host: dummy), unless the IPAM needs the link (dhcp); otherwise only once the link exists, as upstream. */
   ipamAlongside?: boolean;
   /** arp_notify / ndisc_notify on the link (macvlan, ipvlan). */
   notify?: boolean;
@@ -79,13 +79,16 @@ export function attachNewLink(ctx: Ctx, spec: LinkSpec, ipamType: string, confDn
   return withUndo(async (undo) => {
     let ipam: Result | undefined;
     const link = createContainerLink(spec, undo);
-    if (o.ipamAlongside) {
+    // An IPAM that speaks over the link (dhcp) needs it made, and under its final name, first.
+    const needsLink = ipamNeedsLink(ipamType);
+    if (o.ipamAlongside && !needsLink) {
       // IPAM first in the list: when both fail, its message (about the config) wins.
       const ipamP = ipamAdd(ctx, ipamType, undo);
       await settleAll<unknown>([ipamP, link]);
       ipam = await ipamP;
     } else {
-      await link;
+      if (needsLink) await renameContainerLink(await link);
+      else await link;
       ipam = await ipamAdd(ctx, ipamType, undo);
     }
     const res = singleIfaceResult({ ifname: spec.ifname, netns: spec.netns, mac: '' }, ipam, confDns);

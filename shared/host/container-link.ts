@@ -108,3 +108,12 @@ export async function deleteContainerLink(netns: string, ifname: string): Promis
   if (saysNotFound(r)) return false;
   throw new CniError(Code.Internal, `failed to delete "${ifname}": ${r.stderr.trim().split('\n')[0]}`);
 }
+
+/** Give a new link its final name now, ahead of the container batch (an IPAM that speaks over the link, dhcp, looks it up by name). */
+export async function renameContainerLink(l: NewLink): Promise<void> {
+  if (l.name === l.ifname) return;
+  const step = renameLine(l);
+  const r = await ipBatch([step.line], { netns: l.netns, allowFail: true });
+  if (r.exitCode !== 0) throw new CniError(Code.Internal, `${step.failure}: ${batchFailure(r.stderr).message}`);
+  l.name = l.ifname;
+}
