@@ -21,6 +21,8 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'dnsname', entry: 'plugins/dnsname/main.ts' },
   { name: 'static', entry: 'ipam/static/main.ts' },
   { name: 'flannel', entry: 'plugins/flannel/main.ts' },
+  { name: 'vlan', entry: 'plugins/vlan/main.ts' },
+  { name: 'dummy', entry: 'plugins/dummy/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

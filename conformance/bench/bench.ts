@@ -23,7 +23,7 @@ import {
 } from './measure.ts';
 import { timeline } from './timeline.ts';
 
-const PLUGIN_NAMES = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'bandwidth', 'sbr', 'vrf'];
+const PLUGIN_NAMES = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'bandwidth', 'sbr', 'vrf', 'vlan'];
 import { extraSuites } from './suites.ts';
 import { captureScaffold, removeNewScaffold } from '../lib/scaffold.ts';
 

@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 
 export interface Exec {
   bin: string;
+  /** Arguments (a plugin takes none; a wrapper such as `nsenter --net=… -- plugin` does). */
+  args?: string[];
   env: Record<string, string>;
   stdin?: string;
-  /** arguments, for a plugin run through a wrapper (nsenter into a namespace standing in for the node) */
-  args?: string[];
 }
 
 export interface Outcome {

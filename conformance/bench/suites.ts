@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { linkTypeMissing } from '../lib/link-types.ts';
 import { childCpuMs, env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, writeConflist, type Exec, type Row } from './measure.ts';
 
 const CNITOOL = resolve('.tools/bin/cnitool');
@@ -340,6 +341,74 @@ async function tuningChain(rows: Row[]): Promise<void> {
   }
 }
 
+/** `bin` run inside the named namespace standing in for the node (its master is there, never on the real host). */
+const inNode = (node: string, bin: string) => ({ bin: '/usr/bin/nsenter', args: [`--net=/var/run/netns/${node}`, '--', bin] });
+
+/** A node namespace with a veth pair m0/p0 (the master stands in for its uplink), and a container namespace. */
+async function nodeAndCtr(tag: string): Promise<{ node: string; ctr: string; path: string }> {
+  const node = `${prefix}-${tag}n`;
+  const ctr = `${prefix}-${tag}c`;
+  await netnsAdd(node);
+  const path = await netnsAdd(ctr);
+  await execa('ip', ['-n', node, 'link', 'add', 'm0', 'type', 'veth', 'peer', 'name', 'p0']);
+  for (const l of ['m0', 'p0']) await execa('ip', ['-n', node, 'link', 'set', l, 'up']);
+  return { node, ctr, path };
+}
+
+/** vlan + host-local, ADD and DEL on a node's veth; skipped on a kernel without 802.1q. */
+async function vlan(rows: Row[]): Promise<void> {
+  const missing = await linkTypeMissing('vlan');
+  if (missing) return void console.log(`vlan: skipped (${missing})`);
+  const data = tmp('vl');
+  const { node, ctr, path } = await nodeAndCtr('vl');
+  try {
+    await addDelPairs('vlan + host-local', rows, (who, cmd, i) => ({
+      ...inNode(node, `${DIRS[who]}/vlan`),
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-vl-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-vl-${who}`,
+        type: 'vlan',
+        master: 'm0',
+        vlanId: 100,
+        ipam: { type: 'host-local', subnet: `10.139.${who === 'ours' ? 1 : 2}.0/24`, dataDir: data },
+      }),
+    }));
+  } finally {
+    await netnsDel(ctr);
+    await netnsDel(node);
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+/** dummy + host-local, ADD and DEL (Debian's reference has no dummy: ours alone); skipped on a kernel without dummy links. */
+async function dummy(rows: Row[]): Promise<void> {
+  const missing = await linkTypeMissing('dummy');
+  if (missing) return void console.log(`dummy: skipped (${missing})`);
+  const data = tmp('dm');
+  const ctr = `${prefix}-dm`;
+  const path = await netnsAdd(ctr);
+  const call = (cmd: string, i: number): Exec => ({
+    bin: `${OURS}/dummy`,
+    env: env(cmd, { CNI_CONTAINERID: `${prefix}-dm-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: OURS }),
+    stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-dm`, type: 'dummy', ipam: { type: 'host-local', subnet: '10.139.3.0/24', dataDir: data } }),
+  });
+  try {
+    const add: number[] = [];
+    const del: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      add.push(await must(call('ADD', i)));
+      del.push(await must(call('DEL', i)));
+    }
+    const rss = [await peakRssKiB(call('ADD', RUNS)), await peakRssKiB(call('DEL', RUNS))];
+    rows.push({ op: 'dummy + host-local ADD', ours: median(add), ref: NaN, oursRss: rss[0], runs: RUNS });
+    rows.push({ op: 'dummy + host-local DEL', ours: median(del), ref: NaN, oursRss: rss[1], runs: RUNS });
+  } finally {
+    await netnsDel(ctr);
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
 /**
  * bandwidth alone (ingress and egress shaping), run through nsenter inside a namespace standing
  * in for the node. Each run shapes a veth pair of its own: DEL removes the IFB but leaves the host
@@ -561,6 +630,8 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'tuning-chain': tuningChain,
   bandwidth,
   sbr,
+  vlan,
+  dummy,
   dnsname,
   static: staticIpam,
   flannel,

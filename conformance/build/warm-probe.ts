@@ -69,6 +69,8 @@ const warms = await Promise.all([
   import('../../plugins/sbr/warm.ts'),
   import('../../plugins/vrf/warm.ts'),
   import('../../plugins/dnsname/warm.ts'),
+  import('../../plugins/vlan/warm.ts'),
+  import('../../plugins/dummy/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();

@@ -23,7 +23,22 @@ import { generateCorpus, type Context, type PluginName } from './corpus.ts';
 import { foreignLinks, runAll, runCase, type Verdict } from './runner.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
-const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall', 'tuning', 'dnsname', 'static', 'flannel', 'bandwidth', 'sbr', 'vrf'];
+const PLUGINS: PluginName[] = [
+  'loopback',
+  'host-local',
+  'bridge',
+  'portmap',
+  'firewall',
+  'tuning',
+  'dnsname',
+  'static',
+  'flannel',
+  'bandwidth',
+  'sbr',
+  'vrf',
+  'vlan',
+  'dummy',
+];
 const ok = PLUGINS.every(haveOurBin);
 
 describe.skipIf(!ok)('robustness: bad input corpus', () => {

@@ -17,7 +17,9 @@ export type PluginName =
   | 'flannel'
   | 'bandwidth'
   | 'sbr'
-  | 'vrf';
+  | 'vrf'
+  | 'vlan'
+  | 'dummy';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -234,6 +236,12 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         dataDir: `${c.dataDir}/flannel`,
         delegate: { bridge: c.bridge, hairpinMode: true, isDefaultGateway: true },
       };
+    case 'vlan':
+      // The master (the never-created bridge name) is missing on the host: a valid ADD fails there, before IPAM.
+      return { cniVersion: '1.1.0', name: c.net, type: 'vlan', master: c.bridge, vlanId: 100, ipam: ipam(c) };
+    case 'dummy':
+      // Valid: every case must fail in validation or in IPAM (which runs alongside the link).
+      return { cniVersion: '1.1.0', name: c.net, type: 'dummy', ipam: ipam(c) };
   }
 }
 
@@ -265,6 +273,8 @@ const VERBS: Record<PluginName, Verb[]> = {
   // DEL, STATUS and GC of static succeed on any parsable config: only the generic cases reach DEL.
   static: ['ADD', 'DEL', 'CHECK'],
   flannel: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  vlan: ['ADD', 'DEL', 'CHECK', 'STATUS'],
+  dummy: ['ADD', 'DEL', 'CHECK', 'STATUS'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -318,8 +328,8 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of HOSTILE_ENV.filter((s) => !/^[^\s/:"'\\#;{}$`*?\x00-\x1f\x7f]{1,15}$/.test(s) || s === '.' || s === '..')) {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
-  // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth' || p === 'sbr' || p === 'vrf'
+  // Only bridge, loopback, tuning, the meta plugins, vlan and dummy enter the namespace; host-local and portmap never look at it (as Go's).
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth' || p === 'sbr' || p === 'vrf' || p === 'vlan' || p === 'dummy'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -336,6 +346,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
     if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel' || p === 'bandwidth' || p === 'sbr' || p === 'vrf') continue; // they ignore CNI_ARGS entirely, as Go's do
     if ((p === 'tuning' || p === 'dnsname') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
+    if (p === 'vlan') continue; // only its IPAM reads them, after the (missing) master
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
   return m;
@@ -538,6 +549,7 @@ function specific(p: PluginName, c: Context): Mutation[] {
   if (p === 'dnsname') dnsnameMutations(field, m, c);
   if (p === 'static') staticMutations(field, m);
   if (p === 'flannel') flannelMutations(field);
+  if (p === 'vlan' || p === 'dummy') linkMutations(p, field);
   return m;
 }
 
@@ -665,6 +677,27 @@ function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: 
   for (const v of ['MAC=zz', 'MAC=02:00:00:00:00:01;MTU=1400', 'MAC=02:00:00:00:00:01 x', 'IgnoreUnknown=1;MAC=$(id)']) {
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: addCheck, env: { CNI_ARGS: v }, msg: /arg|MAC|mac/i });
   }
+}
+
+/** vlan and dummy: their own keys (vlan), IPAM required, IPAM's own config (dummy asks IPAM alongside the link). */
+function linkMutations(p: 'vlan' | 'dummy', field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void): void {
+  const add = ['ADD'] as Verb[];
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  field('ipam', undefined, /ipam: .*requires an IPAM configuration/, [...addCheck, 'STATUS']);
+  field('ipam', 'x', /ipam/i, add);
+  for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', '..', 'a/b', 42]) field('ipam.type', v, /ipam\.type/, addCheck);
+  if (p === 'dummy') {
+    for (const [path, v, msg] of ipamMutations('ipam.', add)) field(path.replace(/!$/, ''), v, msg, add);
+    return;
+  }
+  // Read by every verb: a config the plugin cannot understand is refused, even by DEL.
+  const every: Verb[] = ['ADD', 'DEL', 'CHECK', 'STATUS'];
+  field('master', undefined, /"master" field is required/, every);
+  const badIfname = (s: string) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 15 || /[\s/:"'\\#;{}$`*?\x00-\x1f\x7f]/.test(s);
+  for (const v of [...HOSTILE_STRINGS.filter(badIfname), 42, [], {}]) field('master', v, /master/, every);
+  for (const v of [-1, 4095, 5000, 1e10, 1.5, '100', true, []]) field('vlanId', v, /vlanId/, every);
+  for (const v of [-1, 2 ** 32, 1.5, '1400', true]) field('mtu', v, /mtu/, every);
+  for (const v of ['yes', 1, []]) field('linkInContainer', v, /linkInContainer/, add);
 }
 
 export function generateCorpus(plugins: readonly PluginName[], ctx: (p: PluginName) => Context): Case[] {

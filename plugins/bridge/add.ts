@@ -4,6 +4,7 @@ import { CniError, Code, settleAll, wrap } from '../../shared/cni/errors.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
 import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/host/iproute2.ts';
 import { ipamAdd, ipamNeedsLink } from '../../shared/cni/ipam.ts';
+import { pickDns } from '../../shared/cni/attach.ts';
 import { run } from '../../shared/host/exec.ts';
 import { writeHost, writeInNetns } from '../../shared/host/sysctl.ts';
 import { masqAddr, masqFor } from '../../shared/host/ipmasq.ts';
@@ -163,10 +164,8 @@ export async function add(ctx: Ctx): Promise<Result> {
       result.ips = plan.ips;
       if (plan.routes.length) result.routes = plan.routes;
     }
-    const dns = hasDns(conf.raw.dns) ? conf.raw.dns : ipamResult?.dns;
+    const dns = pickDns(conf.raw.dns, ipamResult?.dns);
     if (dns) result.dns = dns;
     return result;
   });
 }
-
-const hasDns = (d: BridgeConf['raw']['dns']): boolean => !!d && !!(d.nameservers?.length || d.domain || d.search?.length || d.options?.length);

@@ -7,7 +7,7 @@
 import { CniError, Code } from '../cni/errors.ts';
 import type { UndoStack } from '../cni/undo.ts';
 import { saysNotFound } from './exec.ts';
-import { batchFailure, ipBatch, line, type PlannedLine } from './iproute2.ts';
+import { batchFailure, ipBatch, line, parseLinks, type Link, type PlannedLine } from './iproute2.ts';
 import { netnsState } from './netns.ts';
 import { randomVethName } from './veth.ts';
 
@@ -24,6 +24,9 @@ export interface LinkSpec {
   attrs?: ReadonlyArray<string | number>;
   /** `type` and its options: ['macvlan', 'mode', 'bridge']. */
   type: ReadonlyArray<string | number>;
+  /** What the kernel's "exists" (EEXIST) means for this kind: the temporary name is random, so it is
+   * never the name (vlan: the VLAN ID is taken on that master). */
+  exists?: string;
 }
 
 /** A link made by this call, still under its temporary name until the container batch renames it. */
@@ -49,14 +52,33 @@ export const createLinkLine = (s: LinkSpec, tmp: string): string =>
     ...s.type,
   );
 
-/** Why `ip link add` failed, in words that name the object at fault (the reference says only "Link not found"). */
+/** A parent (master) that is not where it was looked for, named with the namespace (the reference says only "Link not found"). */
+export function masterNotFound(parent: string, netns: string, inContainer: boolean | undefined): CniError {
+  const where = inContainer ? `in the container namespace "${netns}"` : 'in the host namespace';
+  return new CniError(Code.Internal, `failed to lookup master "${parent}": no link of that name ${where}`);
+}
+
+/** Why `ip link add` failed, in words that name the object at fault. */
 export function createFailure(s: LinkSpec, stderr: string): CniError {
   const msg = batchFailure(stderr).message;
-  if (s.parent && saysNotFound({ stderr })) {
-    const where = s.inContainer ? `in the container namespace "${s.netns}"` : 'in the host namespace';
-    return new CniError(Code.Internal, `failed to lookup master "${s.parent}": no link of that name ${where}`);
-  }
+  if (s.parent && saysNotFound({ stderr })) return masterNotFound(s.parent, s.netns, s.inContainer);
+  if (s.exists && /File exists|already exists/i.test(msg)) return new CniError(Code.Internal, s.exists);
+  // The link type's module is absent (no 8021q, dummy or ipvlan in this kernel).
+  if (/Unknown device type/i.test(msg)) return new CniError(Code.Internal, `failed to create ${s.kind}: this kernel has no "${s.type[0]}" link type (${msg})`);
   return new CniError(Code.Internal, `failed to create ${s.kind}: ${msg}`);
+}
+
+/**
+ * The parent (master) as the kernel shows it, where the link would be created: for checks that
+ * must come before anything is made (an MTU above the master's). A missing one names the master.
+ */
+export async function lookupParent(s: Pick<LinkSpec, 'netns' | 'parent' | 'inContainer'>): Promise<Link> {
+  const parent = s.parent ?? '';
+  const r = await ipBatch([line('link', 'show', 'dev', parent)], { json: true, allowFail: true, ...(s.inContainer ? { netns: s.netns } : {}) });
+  const l = r.exitCode === 0 ? parseLinks(r.outputs[0] ?? [])[0] : undefined;
+  if (l) return l;
+  if (r.exitCode === 0 || saysNotFound(r)) throw masterNotFound(parent, s.netns, s.inContainer);
+  throw new CniError(Code.Internal, `failed to lookup master "${parent}": ${batchFailure(r.stderr).message}`);
 }
 
 /** Create the link under a temporary name; its undo (delete, under whichever name it has then) is pushed once it exists. */
@@ -85,4 +107,13 @@ export async function deleteContainerLink(netns: string, ifname: string): Promis
   if (r.exitCode === 0) return true;
   if (saysNotFound(r)) return false;
   throw new CniError(Code.Internal, `failed to delete "${ifname}": ${r.stderr.trim().split('\n')[0]}`);
+}
+
+/** Give a new link its final name now, ahead of the container batch (an IPAM that speaks over the link, dhcp, looks it up by name). */
+export async function renameContainerLink(l: NewLink): Promise<void> {
+  if (l.name === l.ifname) return;
+  const step = renameLine(l);
+  const r = await ipBatch([step.line], { netns: l.netns, allowFail: true });
+  if (r.exitCode !== 0) throw new CniError(Code.Internal, `${step.failure}: ${batchFailure(r.stderr).message}`);
+  l.name = l.ifname;
 }

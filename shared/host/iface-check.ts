@@ -58,3 +58,21 @@ export function checkIfaceState(ifname: string, prev: Pick<Result, 'ips' | 'rout
     if (!ok) throw fail(`Expected Route {Dst:${rt.dst} GW:${rt.gw ?? '<nil>'}} not found in routing table`);
   }
 }
+
+/**
+ * CHECK of a plugin's own container interface before its addresses: prevResult names it in this
+ * namespace, it exists, it is of `kind`, and its MAC is the one reported (the upstream plugins'
+ * validateCniContainerInterface, e.g. containernetworking/plugins `plugins/main/vlan/vlan.go`).
+ * Returns the link for the kind's own checks.
+ */
+export function checkContainerLink(kind: string, prev: Pick<Result, 'interfaces'>, env: { netns: string; ifname: string }, s: IfaceState): Link {
+  const ci = (prev.interfaces ?? []).find((i) => i.name === env.ifname && i.sandbox === env.netns);
+  // As the reference: with no entry for this ifname in this netns, the "found" sandbox is empty.
+  if (!ci) throw fail(`Sandbox in prevResult  doesn't match configured netns: ${env.netns}`);
+  const link = s.link;
+  if (!link) throw fail(`Container Interface name in prevResult: ${env.ifname} not found`);
+  if (link.linkinfo?.info_kind !== kind) throw fail(`Error: Container interface ${env.ifname} not of type ${kind}`);
+  if (ci.mac && ci.mac.toLowerCase() !== (link.address ?? '').toLowerCase())
+    throw fail(`Interface ${env.ifname} Mac ${ci.mac} doesn't match container Mac: ${link.address ?? ''}`);
+  return link;
+}

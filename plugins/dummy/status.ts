@@ -1,0 +1,6 @@
+import { ipamStatus } from '../../shared/cni/attach.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
+import { loadConf } from './config.ts';
+
+/** As upstream: IPAM's STATUS. */
+export const status = (ctx: Ctx): Promise<void> => ipamStatus(ctx, loadConf(ctx.raw).ipamType);
