@@ -12,6 +12,7 @@ import { linkReader, waitOperUp, type LinkReader, type LinkState } from '../../s
 import { randomMac } from '../../shared/host/mac.ts';
 import { randomVethName } from '../../shared/host/veth.ts';
 import { configureIface } from '../../shared/host/iface.ts';
+import { confDns } from '../../shared/cni/config.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import {
@@ -156,10 +157,8 @@ export async function add(ctx: Ctx): Promise<Result> {
       result.ips = plan.ips;
       if (plan.routes.length) result.routes = plan.routes;
     }
-    const dns = hasDns(conf.raw.dns) ? conf.raw.dns : ipamResult?.dns;
+    const dns = confDns(conf.raw) ?? ipamResult?.dns;
     if (dns) result.dns = dns;
     return result;
   });
 }
-
-const hasDns = (d: BridgeConf['raw']['dns']): boolean => !!d && !!(d.nameservers?.length || d.domain || d.search?.length || d.options?.length);

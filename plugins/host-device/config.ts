@@ -138,9 +138,3 @@ export function loadConf(raw: unknown, lenient = false, sys: SysView = realSys):
   }
   return { raw: c, ...(selector ? { selector } : {}), dpdk, ipamType: c.ipam?.type ?? '' };
 }
-
-/** The config's own dns (the reference replaces IPAM's with it, empty or not). */
-export const confDns = (c: HostDeviceConfRaw) => {
-  const d = c.dns;
-  return d && (d.nameservers?.length || d.domain || d.search?.length || d.options?.length) ? d : undefined;
-};
