@@ -4,7 +4,8 @@
 // the node with setns() alone (/sys is then another namespace's).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { deleteNetns, haveOurBin, must, refBin } from '../lib/index.ts';
+import { execa } from 'execa';
+import { baseEnv, deleteNetns, haveOurBin, must, ourBin, refBin } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { call, conf, DEV_MAC, ipam, leases, linksOf, makeEnv, ok, snapshot, tcpToPeer, tempNamespaces } from './helpers.ts';
 
@@ -137,6 +138,37 @@ describe.skipIf(!haveOurBin('host-device'))('host-device (ours)', () => {
     await ok(e, 'CHECK', { ...c, prevResult: res }, { setnsOnly: true });
     await ok(e, 'DEL', { ...c, prevResult: res }, { setnsOnly: true });
     expect((await linksOf(e.node)).map((l) => [l.name, l.up])).toEqual([[e.dev, true]]);
+  });
+
+  it('SIGKILL at a random point of ADD, then DEL: the device is back on the node, UP, under its name; no lease, no temporary namespace', {
+    timeout: 240_000,
+  }, async () => {
+    const e = await makeEnv('ours', A, 11);
+    const c = conf(e, ipam(e));
+    let killed = 0;
+    for (let t = 0; t < 6; t++) {
+      const child = execa('nsenter', [`--net=${e.node.path}`, '--', ourBin('host-device')], {
+        env: { ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: e.cid, CNI_NETNS: e.ctr.path, CNI_IFNAME: 'eth0', CNI_PATH: e.path },
+        extendEnv: false,
+        input: JSON.stringify(c),
+        reject: false,
+      });
+      let done = false;
+      void child.then(() => {
+        done = true;
+      });
+      await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 900)));
+      if (!done) killed++;
+      child.kill('SIGKILL');
+      await child;
+      await new Promise((r) => setTimeout(r, 300)); // its ip children finish on their own
+      await ok(e, 'DEL', c);
+      expect(await linksOf(e.node), `trial ${t}`).toMatchObject([{ name: e.dev, up: true, alias: '' }]);
+      expect(await linksOf(e.ctr)).toEqual([]);
+      expect(leases(e)).toEqual([]);
+      expect(tempNamespaces()).toEqual([]);
+    }
+    console.log(`host-device SIGKILL trials: 6 (${killed} killed mid-run)`);
   });
 
   it('CHECK names what is wrong: a missing interface, another MAC', async () => {

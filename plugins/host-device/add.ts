@@ -10,7 +10,7 @@ import { removeState, writeState } from '../../shared/host/state-file.ts';
 import { loadConf } from './config.ts';
 import { confDns } from '../../shared/cni/config.ts';
 import { formatSaved, pickHostDevice } from './plan.ts';
-import { listLinks, moveIn, moveOut, sysfsHit } from './move.ts';
+import { listLinks, moveIn, moveOut, sysfsHit, tempName } from './move.ts';
 import { STATE_DIR, stateFile } from './state.ts';
 
 export async function add(ctx: Ctx): Promise<Result> {
@@ -32,18 +32,23 @@ export async function add(ctx: Ctx): Promise<Result> {
     if (!sel) throw new Error('unreachable: ADD config without a device key');
     const dev = pickHostDevice(await listLinks(), sel, sysfsHit(sel));
     const wasUp = dev.flags.includes('UP');
+    const tmp = tempName(containerId, ifname);
+    // Saved before the move: a DEL after this ADD was killed mid-move still knows the state to restore.
+    const file = stateFile(containerId, ifname);
+    const save = (ifindex?: number) =>
+      writeState(STATE_DIR, file, formatSaved({ device: dev.ifname, up: wasUp, ...(ifindex !== undefined ? { ifindex } : {}) }));
+    save();
+    undo.push(async () => removeState(file));
     // IPAM and the move run side by side; each pushes its undo once it has succeeded.
     const ipamP = l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined);
-    const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname).then(() => undo.push(() => moveOut(netns, ifname, dev.ifname, wasUp)));
+    const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp).then(() => undo.push(() => moveOut(netns, ifname, dev.ifname, wasUp, tmp)));
     await settleAll<unknown>([ipamP, moveP]);
     const ipam = await ipamP;
     const ips = (ipam?.ips ?? []).map((i) => ({ ...i, interface: 0 }));
     const routes = ipam?.routes ?? [];
     const settle = ips.some((i) => i.gateway && !isV4(i.gateway));
     const link = await configureIface(netns, { ifname, index: 0, ips, routes }, { settle });
-    const file = stateFile(containerId, ifname);
-    writeState(STATE_DIR, file, formatSaved({ device: dev.ifname, up: wasUp, ...(link ? { ifindex: link.ifindex } : {}) }));
-    undo.push(async () => removeState(file));
+    if (link) save(link.ifindex);
     const result: Result = { interfaces: [{ name: ifname, mac: link?.address ?? '', sandbox: netns }] };
     if (!l3) return result;
     return { ...result, ips, ...(routes.length ? { routes } : {}), ...(dns ? { dns } : {}) };

@@ -6,7 +6,7 @@ import { netnsState } from '../../shared/host/netns.ts';
 import { readState, removeState } from '../../shared/host/state-file.ts';
 import { loadConf } from './config.ts';
 import { extras, findContainerDevice, parseSaved, type ContainerHints } from './plan.ts';
-import { listLinks, moveOut } from './move.ts';
+import { listLinks, moveOut, recoverStranded, tempName } from './move.ts';
 import { stateFile } from './state.ts';
 
 /** The MAC prevResult gives the container interface, if any (DEL's prevResult may be absent or unreadable). */
@@ -33,11 +33,13 @@ export async function del(ctx: Ctx): Promise<void> {
   if (mac) hints.mac = mac;
   // Unlike the reference (which returns before IPAM DEL when CNI_NETNS is empty: upstream issue
   // #1196), the lease is released whatever became of the namespace.
+  const tmp = tempName(containerId, ifname);
   const giveBack = async () => {
+    if (!conf.dpdk) await recoverStranded(tmp, saved?.up ?? false);
     if (!conf.dpdk && netns !== '' && netnsState(netns) === 'ok') {
       // Gone already (a second DEL, or not ours: no alias) is not an error: the reference fails with `failed to find "eth0"`.
       const dev = findContainerDevice(await listLinks(netns), ifname, hints);
-      if (dev) await moveOut(netns, dev.ifname, extras(dev).ifalias ?? '', saved?.up ?? false);
+      if (dev) await moveOut(netns, dev.ifname, extras(dev).ifalias ?? '', saved?.up ?? false, tmp);
     }
     removeState(file);
   };

@@ -5,14 +5,15 @@
 // namespace (`netns add`) and moves the device into it, one inside it (rename, alias, onward move),
 // one in the node (link up when it was up, the temporary namespace deleted). A step that fails is
 // rolled back from where it stopped, so the device is never left in the temporary namespace.
-import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CniError, Code } from '../../shared/cni/errors.ts';
 import { batchFailure, ipBatch, line, parseLinks, type Link, type PlannedLine } from '../../shared/host/iproute2.ts';
 import { sysfsIsOwn } from '../../shared/host/link-state.ts';
+import { hashWithPrefix } from '../../shared/host/hash.ts';
+import { netnsState } from '../../shared/host/netns.ts';
 import { SYS_BUS_AUX, SYS_BUS_PCI, type Selector } from './config.ts';
-import { inLines, inRollback, outLines, outRollback, type SysfsHit } from './plan.ts';
+import { extras, inLines, inRollback, outLines, outRollback, type SysfsHit } from './plan.ts';
 
 /** The plugin's own namespace (the node), for a move back from inside another one. */
 const nodeNs = (): string => `/proc/${process.pid}/ns/net`;
@@ -37,11 +38,14 @@ async function apply(netns: string | undefined, plan: readonly PlannedLine[]): P
   return { ran, error: new CniError(Code.Internal, `${plan[ran]?.failure ?? 'ip -batch failed'}: ${f.message}`) };
 }
 
-const tempName = (): string => `cni-hd-${randomBytes(6).toString('hex')}`;
+/**
+ * The temporary namespace of one attachment: named after it, so that a DEL after an ADD or DEL
+ * killed mid-move finds the device where the move left it (recoverStranded).
+ */
+export const tempName = (containerId: string, ifname: string): string => hashWithPrefix(23, 'cni-hd-', `${containerId}/${ifname}`);
 
 /** Create the temporary namespace and move `dev` into it, in one process run in `from` (undefined = the node). */
-async function intoTemp(from: string | undefined, dev: string): Promise<string> {
-  const tmp = tempName();
+async function intoTemp(from: string | undefined, dev: string, tmp: string): Promise<string> {
   const r = await apply(from, [
     { line: line('netns', 'add', tmp), failure: 'failed to create tempNS' },
     { line: line('link', 'set', 'dev', dev, 'netns', tmp), failure: `failed to move "${dev}" to tempNS` },
@@ -64,8 +68,8 @@ const upLine = (dev: string): string[] => [line('link', 'set', 'dev', dev, 'up')
  * Move the node's `dev` into the container as `ifname`, its name kept in the alias. On failure the
  * device is back on the node under its name, UP again if it was (a move between namespaces downs it).
  */
-export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string): Promise<void> {
-  const tmp = await intoTemp(undefined, dev.name);
+export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string, tmpName: string): Promise<void> {
+  const tmp = await intoTemp(undefined, dev.name, tmpName);
   const r = await apply(NETS(tmp), inLines(dev.name, ifname, container));
   if (!r.error) return dropTemp(tmp, []);
   const back = await ipBatch(inRollback(dev.name, ifname, r.ran, nodeNs()), { netns: NETS(tmp), allowFail: true });
@@ -78,8 +82,8 @@ export async function moveIn(dev: { name: string; up: boolean }, container: stri
  * Move the container's `cur` (alias `node`) back to the node under `node`, UP when `up`. On failure
  * it is back in the container as it was.
  */
-export async function moveOut(container: string, cur: string, node: string, up: boolean): Promise<void> {
-  const tmp = await intoTemp(container, cur);
+export async function moveOut(container: string, cur: string, node: string, up: boolean, tmpName: string): Promise<void> {
+  const tmp = await intoTemp(container, cur, tmpName);
   const plan = outLines(cur, node, nodeNs());
   const r = await apply(NETS(tmp), plan);
   if (!r.error) return dropTemp(tmp, up ? upLine(node) : []);
@@ -92,6 +96,25 @@ export async function moveOut(container: string, cur: string, node: string, up: 
 /** The rollback failed too: the temporary namespace is kept (deleting it would destroy a virtual device), and the error says where the device is. */
 const stuck = (e: CniError, dev: string, tmp: string, stderr: string): CniError =>
   new CniError(Code.Internal, `${e.message}; moving "${dev}" back also failed (${stderr.trim().split('\n')[0]}): it is in namespace ${NETS(tmp)}`);
+
+/**
+ * A call killed mid-move leaves the temporary namespace, and maybe the device in it: give every
+ * link there back to the node under the name in its alias (UP when `up`), then delete it.
+ */
+export async function recoverStranded(tmp: string, up: boolean): Promise<void> {
+  const path = NETS(tmp);
+  if (!existsSync(path)) return;
+  if (netnsState(path) === 'ok') {
+    for (const l of await listLinks(path)) {
+      if (l.ifname === 'lo') continue;
+      const node = extras(l).ifalias || l.ifname;
+      const r = await apply(path, outLines(l.ifname, node, nodeNs()));
+      if (r.error) throw new CniError(Code.Internal, `${r.error.message} (recovering "${node}" from ${path}, left by an interrupted call)`);
+      if (up) await ipBatch(upLine(node), { allowFail: true });
+    }
+  }
+  await dropTemp(tmp, []);
+}
 
 /** First entry of a sysfs `net/` directory (Go's ReadDir order), or undefined. */
 function firstNetdev(dir: string): string | undefined {

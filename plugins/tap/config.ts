@@ -67,7 +67,7 @@ export function loadConf(raw: unknown, cniArgs: string, forDel = false): TapConf
   if (mac !== '') {
     const m = parseMac(mac);
     // A tap is an Ethernet device: only 6-octet addresses.
-    if (!m || m.length !== 17) throw invalidConfig(`${field}: invalid MAC address ${JSON.stringify(mac)}`, mac);
+    if (m?.length !== 17) throw invalidConfig(`${field}: invalid MAC address ${JSON.stringify(mac)}`, mac);
     conf.mac = m;
   }
   if (conf.bridge !== '') assertIfname(conf.bridge, 'bridge');
