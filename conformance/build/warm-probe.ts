@@ -65,6 +65,8 @@ const warms = await Promise.all([
   import('../../ipam/host-local/warm.ts'),
   import('../../plugins/firewall/warm.ts'),
   import('../../plugins/tuning/warm.ts'),
+  import('../../plugins/host-device/warm.ts'),
+  import('../../plugins/tap/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();

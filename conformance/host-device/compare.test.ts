@@ -20,7 +20,7 @@ async function both(b: number, extra: (e: Env) => Record<string, unknown>, cniVe
   return { envs, confs, results };
 }
 
-describe.skipIf(!haveOurBin('host-device') || !existsSync(refBin('host-device')))('host-device: ours vs the reference', () => {
+describe.skipIf(!haveOurBin('host-device') || !existsSync(refBin('host-device')))('host-device: ours vs the reference', { timeout: 180_000 }, () => {
   it.each([
     ['by name, layer 2 only', 1, () => ({})],
     ['by name, host-local v4 + v6 with a route without gw', 2, (e: Env) => ipam(e, true)],

@@ -2,6 +2,7 @@
 // in for the host and holds the device (one end of a veth whose other end is in a "peer" namespace,
 // the LAN stand-in, with addresses to talk to), and the plugin runs inside the node namespace
 // (runPlugin inNetns), so the device it moves and returns lives there.
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { expect } from 'vitest';
 import {
@@ -159,8 +160,11 @@ export function leases(e: Env): string[] {
   }
 }
 
-/** Temporary namespaces a host-device call left behind (ours are cni-hd-*). */
-export const tempNamespaces = (): string[] => readdirSync('/var/run/netns').filter((n) => n.startsWith('cni-hd-'));
+/** The env's temporary namespace, if a host-device call left it behind (named cni-hd-<sha512(containerID/ifname)>). */
+export const tempNamespaces = (e: Env, ifname = 'eth0'): string[] => {
+  const name = `cni-hd-${createHash('sha512').update(`${e.cid}/${ifname}`).digest('hex')}`.slice(0, 23);
+  return readdirSync('/var/run/netns').filter((n) => n === name);
+};
 
 /** TCP from the container to the peer: a one-shot socat listener on the LAN stand-in answers "pong". */
 export async function tcpToPeer(e: Env, ip: string, port: number): Promise<string> {

@@ -14,7 +14,7 @@ useCleanup();
 const A = 132;
 const haveRef = existsSync(refBin('host-device'));
 
-describe.skipIf(!haveOurBin('host-device'))('host-device (ours)', () => {
+describe.skipIf(!haveOurBin('host-device'))('host-device (ours)', { timeout: 180_000 }, () => {
   it('traffic: the container reaches the LAN peer through the device (v4 and v6); after DEL the node has it back, UP, and reaches the peer', async () => {
     const e = await makeEnv('ours', A, 1);
     const c = conf(e, ipam(e, true));
@@ -25,7 +25,7 @@ describe.skipIf(!haveOurBin('host-device'))('host-device (ours)', () => {
     await ok(e, 'DEL', { ...c, prevResult: res });
     expect(await linksOf(e.node)).toEqual([{ name: e.dev, up: true, mac: DEV_MAC, mtu: 1500, alias: '', addrs: [] }]);
     expect(leases(e)).toEqual([]);
-    expect(tempNamespaces()).toEqual([]);
+    expect(tempNamespaces(e)).toEqual([]);
     // The node uses it again: an address on it reaches the peer.
     await must('ip', ['-n', e.node.name, 'addr', 'add', `${e.v4}2/24`, 'dev', e.dev]);
     const r = await must('ip', ['netns', 'exec', e.node.name, 'socat', '-T2', '-', `TCP4:${e.v4}1:7003,connect-timeout=1`], { input: '' }).catch(
@@ -80,7 +80,7 @@ describe.skipIf(!haveOurBin('host-device'))('host-device (ours)', () => {
     expect(r.json.msg).toMatch(/failed to move "eth0" .*to the container namespace: .*(File exists|exists)/);
     expect(await snapshot(e)).toEqual(before);
     expect(leases(e)).toEqual([]);
-    expect(tempNamespaces()).toEqual([]);
+    expect(tempNamespaces(e)).toEqual([]);
   });
 
   it('an IPAM failure (exhausted range) after the move gives the device back', async () => {
@@ -94,7 +94,7 @@ describe.skipIf(!haveOurBin('host-device'))('host-device (ours)', () => {
     expect(r.code).toBe(1);
     expect(r.json.msg).toMatch(/no IP addresses available/);
     expect(await snapshot(e)).toEqual(before);
-    expect(tempNamespaces()).toEqual([]);
+    expect(tempNamespaces(e)).toEqual([]);
   });
 
   it.each([
@@ -166,7 +166,7 @@ describe.skipIf(!haveOurBin('host-device'))('host-device (ours)', () => {
       expect(await linksOf(e.node), `trial ${t}`).toMatchObject([{ name: e.dev, up: true, alias: '' }]);
       expect(await linksOf(e.ctr)).toEqual([]);
       expect(leases(e)).toEqual([]);
-      expect(tempNamespaces()).toEqual([]);
+      expect(tempNamespaces(e)).toEqual([]);
     }
     console.log(`host-device SIGKILL trials: 6 (${killed} killed mid-run)`);
   });

@@ -87,7 +87,7 @@ const leases = (e: Env): string[] => {
   }
 };
 
-describe.skipIf(!haveOurBin('tap'))('tap (ours)', () => {
+describe.skipIf(!haveOurBin('tap'))('tap (ours)', { timeout: 180_000 }, () => {
   it('creates the tap with owner, group, multi_queue, MTU and MAC, a port of the in-namespace bridge, with IPAM; CHECK passes; DEL removes it and the lease', async () => {
     const e = await makeEnv(1);
     const c = conf(e, { multiQueue: true, owner: 4242, group: 4243, mtu: 1400, mac: '02:00:00:00:33:01', bridge: 'br0' });

@@ -41,13 +41,17 @@ export async function add(ctx: Ctx): Promise<Result> {
     undo.push(async () => removeState(file));
     // IPAM and the move run side by side; each pushes its undo once it has succeeded.
     const ipamP = l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined);
-    const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp).then(() => undo.push(() => moveOut(netns, ifname, dev.ifname, wasUp, tmp)));
+    const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp).then((m) => {
+      undo.push(() => m.dropped.then(() => moveOut(netns, ifname, dev.ifname, wasUp, tmp)));
+      return m; // not m.dropped: that would make the move wait for the deletion
+    });
     await settleAll<unknown>([ipamP, moveP]);
+    const { dropped } = await moveP;
     const ipam = await ipamP;
     const ips = (ipam?.ips ?? []).map((i) => ({ ...i, interface: 0 }));
     const routes = ipam?.routes ?? [];
     const settle = ips.some((i) => i.gateway && !isV4(i.gateway));
-    const link = await configureIface(netns, { ifname, index: 0, ips, routes }, { settle });
+    const [link] = await Promise.all([configureIface(netns, { ifname, index: 0, ips, routes }, { settle }), dropped]);
     if (link) save(link.ifindex);
     const result: Result = { interfaces: [{ name: ifname, mac: link?.address ?? '', sandbox: netns }] };
     if (!l3) return result;

@@ -65,13 +65,15 @@ async function dropTemp(tmp: string, before: string[]): Promise<void> {
 const upLine = (dev: string): string[] => [line('link', 'set', 'dev', dev, 'up')];
 
 /**
- * Move the node's `dev` into the container as `ifname`, its name kept in the alias. On failure the
- * device is back on the node under its name, UP again if it was (a move between namespaces downs it).
+ * Move the node's `dev` into the container as `ifname`, its name kept in the alias; `dropped` is the
+ * temporary namespace's deletion, still running. On failure the device is back on the node under
+ * its name, UP again if it was (a move between namespaces downs it).
  */
-export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string, tmpName: string): Promise<void> {
+export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string, tmpName: string): Promise<{ dropped: Promise<void> }> {
   const tmp = await intoTemp(undefined, dev.name, tmpName);
   const r = await apply(NETS(tmp), inLines(dev.name, ifname, container));
-  if (!r.error) return dropTemp(tmp, []);
+  // The device is in the container: the empty temporary namespace goes while the caller configures it.
+  if (!r.error) return { dropped: dropTemp(tmp, []) };
   const back = await ipBatch(inRollback(dev.name, ifname, r.ran, nodeNs()), { netns: NETS(tmp), allowFail: true });
   if (back.exitCode !== 0) throw stuck(r.error, dev.name, tmp, back.stderr);
   await dropTemp(tmp, dev.up ? upLine(dev.name) : []);
