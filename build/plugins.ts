@@ -23,6 +23,8 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'flannel', entry: 'plugins/flannel/main.ts' },
   { name: 'vlan', entry: 'plugins/vlan/main.ts' },
   { name: 'dummy', entry: 'plugins/dummy/main.ts' },
+  { name: 'host-device', entry: 'plugins/host-device/main.ts' },
+  { name: 'tap', entry: 'plugins/tap/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

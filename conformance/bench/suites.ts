@@ -620,6 +620,39 @@ async function flannel(rows: Row[]): Promise<void> {
   }
 }
 
+/**
+ * host-device with host-local: each implementation has a node stand-in namespace holding a veth
+ * end (the device) and a container; the plugin runs in the node through `nsenter --net` (both
+ * sides pay it), ADD moves the device in, DEL gives it back for the next run.
+ */
+async function hostDevice(rows: Row[]): Promise<void> {
+  const data = tmp('hd');
+  const names = (who: Who) => ({ node: `${prefix}-hd-${who}`, ctr: `${prefix}-hdc-${who}`, peer: `${prefix}-hdp-${who}` });
+  try {
+    for (const who of ['ours', 'ref'] as Who[]) {
+      const n = names(who);
+      for (const ns of [n.node, n.ctr, n.peer]) await netnsAdd(ns);
+      await execa('ip', ['-n', n.node, 'link', 'add', 'hd0', 'type', 'veth', 'peer', 'name', 'lan0', 'netns', n.peer]);
+      await execa('ip', ['-n', n.node, 'link', 'set', 'hd0', 'up']);
+    }
+    await addDelPairs('host-device (veth end, host-local)', rows, (who, cmd, i) => ({
+      bin: 'nsenter',
+      args: [`--net=/var/run/netns/${names(who).node}`, '--', `${DIRS[who]}/host-device`],
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-hd-${who}-${i}`, CNI_NETNS: `/var/run/netns/${names(who).ctr}`, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-hd-${who}`,
+        type: 'host-device',
+        device: 'hd0',
+        ipam: { type: 'host-local', subnet: `10.134.${NET_OCTET[who]}.0/24`, dataDir: data },
+      }),
+    }));
+  } finally {
+    for (const who of ['ours', 'ref'] as Who[]) for (const ns of Object.values(names(who))) await netnsDel(ns);
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
@@ -635,4 +668,5 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   dnsname,
   static: staticIpam,
   flannel,
+  'host-device': hostDevice,
 };

@@ -71,6 +71,8 @@ const warms = await Promise.all([
   import('../../plugins/dnsname/warm.ts'),
   import('../../plugins/vlan/warm.ts'),
   import('../../plugins/dummy/warm.ts'),
+  import('../../plugins/host-device/warm.ts'),
+  import('../../plugins/tap/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();

@@ -38,6 +38,8 @@ const PLUGINS: PluginName[] = [
   'vrf',
   'vlan',
   'dummy',
+  'host-device',
+  'tap',
 ];
 const ok = PLUGINS.every(haveOurBin);
 

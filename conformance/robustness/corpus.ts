@@ -19,7 +19,9 @@ export type PluginName =
   | 'sbr'
   | 'vrf'
   | 'vlan'
-  | 'dummy';
+  | 'dummy'
+  | 'host-device'
+  | 'tap';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -242,6 +244,13 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
     case 'dummy':
       // Valid: every case must fail in validation or in IPAM (which runs alongside the link).
       return { cniVersion: '1.1.0', name: c.net, type: 'dummy', ipam: ipam(c) };
+    case 'host-device':
+      // The device (the never-created bridge name) does not exist: a valid ADD fails at its lookup,
+      // before IPAM, so no case can move a link of the host.
+      return { cniVersion: '1.1.0', name: c.net, type: 'host-device', device: c.bridge, ipam: ipam(c) };
+    case 'tap':
+      // The bridge does not exist in the namespace: a valid ADD's creation batch fails and is undone.
+      return { cniVersion: '1.1.0', name: c.net, type: 'tap', bridge: c.bridge, multiQueue: true, owner: 0, group: 0, mtu: 1400, mac: '02:00:00:00:00:01' };
   }
 }
 
@@ -275,6 +284,8 @@ const VERBS: Record<PluginName, Verb[]> = {
   flannel: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   vlan: ['ADD', 'DEL', 'CHECK', 'STATUS'],
   dummy: ['ADD', 'DEL', 'CHECK', 'STATUS'],
+  'host-device': ['ADD', 'DEL', 'CHECK', 'STATUS'],
+  tap: ['ADD', 'DEL', 'CHECK', 'STATUS'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -328,8 +339,17 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of HOSTILE_ENV.filter((s) => !/^[^\s/:"'\\#;{}$`*?\x00-\x1f\x7f]{1,15}$/.test(s) || s === '.' || s === '..')) {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
-  // Only bridge, loopback, tuning, the meta plugins, vlan and dummy enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'bandwidth' || p === 'sbr' || p === 'vrf' || p === 'vlan' || p === 'dummy'
+  // Only bridge, loopback, tuning, the meta plugins and the link plugins enter the namespace; host-local and portmap never look at it (as Go's).
+  for (const v of p === 'bridge' ||
+  p === 'loopback' ||
+  p === 'tuning' ||
+  p === 'bandwidth' ||
+  p === 'sbr' ||
+  p === 'vrf' ||
+  p === 'vlan' ||
+  p === 'dummy' ||
+  p === 'host-device' ||
+  p === 'tap'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -344,8 +364,9 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel' || p === 'bandwidth' || p === 'sbr' || p === 'vrf') continue; // they ignore CNI_ARGS entirely, as Go's do
-    if ((p === 'tuning' || p === 'dnsname') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel' || p === 'bandwidth' || p === 'sbr' || p === 'vrf' || p === 'host-device')
+      continue; // they ignore CNI_ARGS entirely, as Go's do
+    if ((p === 'tuning' || p === 'dnsname' || p === 'tap') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
     if (p === 'vlan') continue; // only its IPAM reads them, after the (missing) master
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -403,9 +424,7 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('ipam.type', 42, /type/i, add);
   }
   if (p === 'bridge') {
-    // Only names the kernel or our batch/ruleset validation refuses ("a|b" is a fine Linux name).
-    const badIfname = (s: string) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 15 || /[\s/:"'\\#;{}$`*?\x00-\x1f\x7f]/.test(s);
-    for (const v of [...HOSTILE_STRINGS.filter(badIfname), 42, [], {}]) {
+    for (const v of badIfnames()) {
       field('bridge', v, /bridge/i, ['ADD', 'DEL', 'CHECK']);
     }
     for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', 'cni-ts-missing-ipam', '..', 'a/b', 'a\u0000b'])
@@ -550,6 +569,8 @@ function specific(p: PluginName, c: Context): Mutation[] {
   if (p === 'static') staticMutations(field, m);
   if (p === 'flannel') flannelMutations(field);
   if (p === 'vlan' || p === 'dummy') linkMutations(p, field);
+  if (p === 'host-device') hostDeviceMutations(field, m);
+  if (p === 'tap') tapMutations(field, m);
   return m;
 }
 
@@ -622,6 +643,42 @@ function staticMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: 
   for (const v of ['IP=fd00:166::9/64;GATEWAY=x', 'IP=fd00:166::9/64,', 'IP=10.166.1.9', 'IgnoreUnknown=1;IP=fd00:166::9/64;GATEWAY=fd00:166::1/64']) {
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: addCheck, env: { CNI_ARGS: v }, msg: /CNI_ARGS (IP|GATEWAY)/ });
   }
+}
+
+/** Names the kernel or our batch/ruleset validation refuses ("a|b" is a fine Linux name), and non-strings. */
+const badIfnames = () => [
+  ...HOSTILE_STRINGS.filter((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 15 || /[\s/:"'\\#;{}$`*?\x00-\x1f\x7f]/.test(s)),
+  42,
+  [],
+  {},
+];
+
+function hostDeviceMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
+  const add = ['ADD'] as Verb[];
+  for (const v of badIfnames()) if (v !== '') field('device', v, /device/, add);
+  // `device` wins over the other keys (getLink's order): each of them is tried without it.
+  const alone = (path: string, v: unknown, msg: RegExp) =>
+    m.push({ what: `${path} ${show(v)}`, verbs: add, conf: (b) => withPath(withPath(b, 'device', undefined), path, v), msg });
+  for (const v of ['zz:zz:zz:zz:zz:zz', 'aa:bb', '02:00:00:00:00:01\n', '$(id)', '02:00:00:00:00:0', 42]) alone('hwaddr', v, /hwaddr/);
+  for (const v of ['/etc/passwd', 'sys/devices/x', '/sys/devices/../../etc', '/sys/devices/x\ny', '/sys/class/net/lo', 42])
+    alone('kernelpath', v, /kernelpath/);
+  for (const v of ['../../../etc', '0000:00:03.0/net', 'a b', '0000:7f:1f.7', 42]) alone('pciBusID', v, /pciBusID/);
+  for (const v of ['../x', 'a\nb', '0000:7f:1f.6', 42]) alone('runtimeConfig', { deviceID: v }, /deviceID|runtimeConfig/);
+  alone('device', undefined, /specify either "device", "hwaddr", "kernelpath" or "pciBusID"/);
+}
+
+function tapMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
+  const add = ['ADD'] as Verb[];
+  for (const v of ['zz:zz:zz:zz:zz:zz', 'aa:bb', '02:00:00:00:00:01\n', '02:00:00:00:00:01 mtu 1', '$(id)', '02:00:00:00:00:00:00:01', 42]) {
+    field('mac', v, /mac|MAC/, add);
+    field('runtimeConfig', { mac: v }, /mac|MAC/, add);
+  }
+  for (const k of ['mtu', 'owner', 'group']) for (const v of [-1, 1.5, '1400', true, [], 2 ** 53, 'x; rm -rf /']) field(k, v, new RegExp(k), add);
+  for (const v of badIfnames()) if (v !== '') field('bridge', v, /bridge/, add);
+  for (const v of ['x y', 'a\nb:c:d', '$(id)', 'u:r:t:s0;x', 42]) field('selinuxContext', v, /selinuxContext/, add);
+  field('multiQueue', 'yes', /multiQueue/, add);
+  for (const v of ['MAC=zz', 'MAC=02:00:00:00:00:01;MTU=1400', 'IgnoreUnknown=1;MAC=$(id)'])
+    m.push({ what: `CNI_ARGS ${show(v)}`, verbs: add, env: { CNI_ARGS: v }, msg: /arg|MAC|mac/i });
 }
 
 function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {

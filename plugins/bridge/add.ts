@@ -4,7 +4,6 @@ import { CniError, Code, settleAll, wrap } from '../../shared/cni/errors.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
 import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/host/iproute2.ts';
 import { ipamAdd, ipamNeedsLink } from '../../shared/cni/ipam.ts';
-import { pickDns } from '../../shared/cni/attach.ts';
 import { run } from '../../shared/host/exec.ts';
 import { writeHost, writeInNetns } from '../../shared/host/sysctl.ts';
 import { masqAddr, masqFor } from '../../shared/host/ipmasq.ts';
@@ -13,6 +12,7 @@ import { linkReader, waitOperUp, type LinkReader, type LinkState } from '../../s
 import { randomMac } from '../../shared/host/mac.ts';
 import { randomVethName } from '../../shared/host/veth.ts';
 import { configureIface } from '../../shared/host/iface.ts';
+import { confDns } from '../../shared/cni/config.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import {
@@ -164,7 +164,7 @@ export async function add(ctx: Ctx): Promise<Result> {
       result.ips = plan.ips;
       if (plan.routes.length) result.routes = plan.routes;
     }
-    const dns = pickDns(conf.raw.dns, ipamResult?.dns);
+    const dns = confDns(conf.raw) ?? ipamResult?.dns;
     if (dns) result.dns = dns;
     return result;
   });

@@ -1,4 +1,4 @@
-import { ipamStatus } from '../../shared/cni/attach.ts';
+import { ipamStatus } from '../../shared/cni/ipam.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf } from './config.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ipamTypeOf, pickDns, singleIfaceResult } from './attach.ts';
+import { ipamTypeOf, singleIfaceResult } from './attach.ts';
+import { confDns } from './config.ts';
 
 describe('ipamTypeOf', () => {
   it('the type, or "" when none is configured and none is required', () => {
@@ -20,14 +21,12 @@ describe('ipamTypeOf', () => {
   );
 });
 
-describe('pickDns', () => {
-  it('the config’s when any field is set, else IPAM’s', () => {
-    const ipam = { nameservers: ['10.0.0.53'] };
-    expect(pickDns(undefined, ipam)).toBe(ipam);
-    expect(pickDns({}, ipam)).toBe(ipam);
-    expect(pickDns({ nameservers: [] }, ipam)).toBe(ipam);
-    expect(pickDns({ options: ['ndots:2'] }, ipam)).toEqual({ options: ['ndots:2'] });
-    expect(pickDns(undefined, undefined)).toBeUndefined();
+describe('confDns', () => {
+  it('the config’s when any field is set, else none (IPAM’s is used then)', () => {
+    expect(confDns({})).toBeUndefined();
+    expect(confDns({ dns: {} })).toBeUndefined();
+    expect(confDns({ dns: { nameservers: [] } })).toBeUndefined();
+    expect(confDns({ dns: { options: ['ndots:2'] } })).toEqual({ options: ['ndots:2'] });
   });
 });
 

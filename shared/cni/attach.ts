@@ -2,11 +2,11 @@
 // (vlan, dummy, macvlan, ipvlan, …) shares at the protocol level: the IPAM type it is configured
 // with, its STATUS, the result it prints, and the shape of its ADD, CHECK and DEL (containernetworking/plugins `plugins/main/vlan/vlan.go`
 // cmdAdd, cmdStatus).
-import { delegate, findInPath, ipamAdd, ipamNeedsLink, linkAndIpamDel } from './ipam.ts';
+import { delegate, ipamAdd, ipamNeedsLink, linkAndIpamDel } from './ipam.ts';
 import { CniError, Code, invalidConfig, settleAll } from './errors.ts';
 import { withUndo } from './undo.ts';
 import { pluginTypeProblem } from './validate.ts';
-import { prevResultOf, type BaseConf } from './config.ts';
+import { confDns as confDnsOf, prevResultOf, type BaseConf } from './config.ts';
 import type { Dns, Result } from './result.ts';
 import type { Ctx } from './skel.ts';
 import { isV4 } from '../host/addr.ts';
@@ -31,22 +31,6 @@ export function ipamTypeOf(raw: Pick<BaseConf, 'ipam'>, requiredBy?: string): st
   return t;
 }
 
-/** Ready when an ADD could be served: the IPAM plugin is there and reports ready itself. An empty type (layer 2 only) has nothing to ask. */
-export async function ipamStatus(ctx: Ctx, ipamType: string): Promise<void> {
-  if (ipamType === '') return;
-  try {
-    findInPath(ipamType, ctx.env.path);
-  } catch (e) {
-    throw new CniError(Code.PluginNotAvailable, `IPAM plugin not available: ${(e as Error).message}`);
-  }
-  await delegate(ctx, ipamType, 'STATUS');
-}
-
-const hasDns = (d: Dns | undefined): d is Dns => !!d && !!(d.nameservers?.length || d.domain || d.search?.length || d.options?.length);
-
-/** The config's `dns` when any field is set, else what IPAM returned. */
-export const pickDns = (conf: Dns | undefined, ipam: Dns | undefined): Dns | undefined => (hasDns(conf) ? conf : ipam);
-
 export interface ContainerIface {
   ifname: string;
   netns: string;
@@ -58,7 +42,7 @@ export function singleIfaceResult(iface: ContainerIface, ipam: Result | undefine
   const result: Result = { interfaces: [{ name: iface.ifname, mac: iface.mac, sandbox: iface.netns }] };
   if (ipam?.ips?.length) result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 0 }));
   if (ipam?.routes?.length) result.routes = ipam.routes;
-  const dns = pickDns(confDns, ipam?.dns);
+  const dns = confDnsOf({ dns: confDns }) ?? ipam?.dns;
   if (dns) result.dns = dns;
   return result;
 }

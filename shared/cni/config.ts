@@ -45,3 +45,9 @@ export function prevResultOf(conf: BaseConf, cniVersion: string): Result | undef
 }
 
 export const parseBase = (raw: unknown): BaseConf => parseConfig(BaseConfSchema, raw);
+
+/** The config's `dns` when it says anything (Go's omitempty), else undefined: main plugins put it in their result. */
+export function confDns(conf: Pick<BaseConf, 'dns'>): BaseConf['dns'] {
+  const d = conf.dns;
+  return d && (d.nameservers?.length || d.domain || d.search?.length || d.options?.length) ? d : undefined;
+}

@@ -37,3 +37,14 @@ export function linkAndIpamDel(ctx: Ctx, ipamType: string, delLink: () => Promis
   if (ipamNeedsLink(ipamType)) return [delegate(ctx, ipamType, 'DEL').finally(delLink)];
   return [delLink(), delegate(ctx, ipamType, 'DEL')];
 }
+
+/** STATUS of a plugin whose readiness is its IPAM's: the IPAM plugin is there and reports ready itself. */
+export async function ipamStatus(ctx: Ctx, ipamType: string): Promise<void> {
+  if (ipamType === '') return;
+  try {
+    findInPath(ipamType, ctx.env.path);
+  } catch (e) {
+    throw new CniError(Code.PluginNotAvailable, `IPAM plugin not available: ${(e as Error).message}`);
+  }
+  await delegate(ctx, ipamType, 'STATUS');
+}

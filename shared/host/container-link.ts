@@ -20,13 +20,19 @@ export interface LinkSpec {
   parent?: string;
   /** Create the link inside the container (its parent lives there). */
   inContainer?: boolean;
-  /** `ip link add` options before `type`: mtu, address, txqueuelen, … */
+  /** `ip link add` options before `type`: mtu, address, txqueuelen, … (a tap's may add `master`). */
   attrs?: ReadonlyArray<string | number>;
   /** `type` and its options: ['macvlan', 'mode', 'bridge']. */
   type: ReadonlyArray<string | number>;
   /** What the kernel's "exists" (EEXIST) means for this kind: the temporary name is random, so it is
    * never the name (vlan: the VLAN ID is taken on that master). */
   exists?: string;
+  /**
+   * A tun/tap device instead (`ip tuntap add mode <mode> name <tmp> <options>`, persistent): it has
+   * no `netns` attribute, so it is made inside the container (inContainer required), and `attrs`
+   * go on a second line (`link set dev <tmp> …`) of the same batch.
+   */
+  tuntap?: { mode: 'tap' | 'tun'; options: ReadonlyArray<string | number> };
 }
 
 /** A link made by this call, still under its temporary name until the container batch renames it. */
@@ -59,6 +65,15 @@ export function masterNotFound(parent: string, netns: string, inContainer: boole
 }
 
 /** Why `ip link add` failed, in words that name the object at fault. */
+/** The batch that makes the link: one `link add`, or `tuntap add` then its attributes. */
+export function createLinkLines(s: LinkSpec, tmp: string): string[] {
+  if (!s.tuntap) return [createLinkLine(s, tmp)];
+  if (!s.inContainer) throw new CniError(Code.Internal, `a ${s.kind} is created inside the container namespace`);
+  const attrs = s.attrs ?? [];
+  return [line('tuntap', 'add', 'mode', s.tuntap.mode, 'name', tmp, ...s.tuntap.options), ...(attrs.length ? [line('link', 'set', 'dev', tmp, ...attrs)] : [])];
+}
+
+/** Why `ip link add` failed, in words that name the object at fault (the reference says only "Link not found"). */
 export function createFailure(s: LinkSpec, stderr: string): CniError {
   const msg = batchFailure(stderr).message;
   if (s.parent && saysNotFound({ stderr })) return masterNotFound(s.parent, s.netns, s.inContainer);
@@ -84,8 +99,13 @@ export async function lookupParent(s: Pick<LinkSpec, 'netns' | 'parent' | 'inCon
 /** Create the link under a temporary name; its undo (delete, under whichever name it has then) is pushed once it exists. */
 export async function createContainerLink(s: LinkSpec, undo: UndoStack): Promise<NewLink> {
   const tmp = randomVethName();
-  const r = await ipBatch([createLinkLine(s, tmp)], { allowFail: true, ...(s.inContainer ? { netns: s.netns } : {}) });
-  if (r.exitCode !== 0) throw createFailure(s, r.stderr);
+  const r = await ipBatch(createLinkLines(s, tmp), { allowFail: true, ...(s.inContainer ? { netns: s.netns } : {}) });
+  if (r.exitCode !== 0) {
+    // A tap made but refused its attributes (MTU, MAC, master): it is this call's, so it goes. ip
+    // exits on an argument it cannot resolve (a missing master) without saying which line failed.
+    if (s.tuntap && batchFailure(r.stderr).index !== 0) await deleteContainerLink(s.netns, tmp).catch(() => undefined);
+    throw createFailure(s, r.stderr);
+  }
   const link: NewLink = { netns: s.netns, ifname: s.ifname, kind: s.kind, tmp, name: tmp };
   undo.push(() => deleteContainerLink(link.netns, link.name).then(() => undefined));
   return link;

@@ -1,5 +1,5 @@
 // A plugin's saved file under its data directory (tuning's saved link attributes, flannel's
-// delegate configs): read (absent = undefined), written atomically and durably (temp file,
+// delegate configs, host-device's link state before ADD): read (absent = undefined), written atomically and durably (temp file,
 // fsync, rename; directory 0700, file 0600), removed (absent = done). Errors are code 5.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { CniError, Code } from '../cni/errors.ts';

@@ -1,0 +1,60 @@
+import type { Result } from '../../shared/cni/result.ts';
+import type { Ctx } from '../../shared/cni/skel.ts';
+import { isV4 } from '../../shared/host/addr.ts';
+import { settleAll } from '../../shared/cni/errors.ts';
+import { assertNetns } from '../../shared/host/netns.ts';
+import { ipamAdd } from '../../shared/cni/ipam.ts';
+import { withUndo } from '../../shared/cni/undo.ts';
+import { configureIface } from '../../shared/host/iface.ts';
+import { removeState, writeState } from '../../shared/host/state-file.ts';
+import { loadConf } from './config.ts';
+import { confDns } from '../../shared/cni/config.ts';
+import { formatSaved, pickHostDevice } from './plan.ts';
+import { listLinks, moveIn, moveOut, sysfsHit, tempName } from './move.ts';
+import { STATE_DIR, stateFile } from './state.ts';
+
+export async function add(ctx: Ctx): Promise<Result> {
+  const conf = loadConf(ctx.raw);
+  const { netns, ifname, containerId } = ctx.env;
+  assertNetns(netns);
+  const l3 = conf.ipamType !== '';
+  const dns = confDns(conf.raw);
+  return withUndo(async (undo) => {
+    if (conf.dpdk) {
+      // Bound to a userspace driver: nothing to move, and addresses are for the application to apply.
+      const result: Result = { interfaces: [{ name: ifname, sandbox: netns }] };
+      if (!l3) return result;
+      const r = await ipamAdd(ctx, conf.ipamType, undo);
+      return { ...result, ips: (r.ips ?? []).map((i) => ({ ...i, interface: 0 })), ...(r.routes?.length ? { routes: r.routes } : {}), ...(dns ? { dns } : {}) };
+    }
+    // The device is found before IPAM hands out anything: a missing device leaves no lease.
+    const sel = conf.selector;
+    if (!sel) throw new Error('unreachable: ADD config without a device key');
+    const dev = pickHostDevice(await listLinks(), sel, sysfsHit(sel));
+    const wasUp = dev.flags.includes('UP');
+    const tmp = tempName(containerId, ifname);
+    // Saved before the move: a DEL after this ADD was killed mid-move still knows the state to restore.
+    const file = stateFile(containerId, ifname);
+    const save = (ifindex?: number) =>
+      writeState(STATE_DIR, file, formatSaved({ device: dev.ifname, up: wasUp, ...(ifindex !== undefined ? { ifindex } : {}) }));
+    save();
+    undo.push(async () => removeState(file));
+    // IPAM and the move run side by side; each pushes its undo once it has succeeded.
+    const ipamP = l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined);
+    const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp).then((m) => {
+      undo.push(() => m.dropped.then(() => moveOut(netns, ifname, dev.ifname, wasUp, tmp)));
+      return m; // not m.dropped: that would make the move wait for the deletion
+    });
+    await settleAll<unknown>([ipamP, moveP]);
+    const { dropped } = await moveP;
+    const ipam = await ipamP;
+    const ips = (ipam?.ips ?? []).map((i) => ({ ...i, interface: 0 }));
+    const routes = ipam?.routes ?? [];
+    const settle = ips.some((i) => i.gateway && !isV4(i.gateway));
+    const [link] = await Promise.all([configureIface(netns, { ifname, index: 0, ips, routes }, { settle }), dropped]);
+    if (link) save(link.ifindex);
+    const result: Result = { interfaces: [{ name: ifname, mac: link?.address ?? '', sandbox: netns }] };
+    if (!l3) return result;
+    return { ...result, ips, ...(routes.length ? { routes } : {}), ...(dns ? { dns } : {}) };
+  });
+}

@@ -1,0 +1,24 @@
+// host-device: moves a device of the node (named by name, MAC, kernel path or PCI address) into
+// the container, and back on DEL, as containernetworking/plugins `plugins/main/host-device/host-device.go`
+// (see plugins/host-device/README.md).
+import { runPlugin } from '../../shared/cni/skel.ts';
+import { linkInProcess } from '../../shared/cni/ipam.ts';
+import { hostLocal } from '../../ipam/host-local/plugin.ts';
+import { add } from './add.ts';
+import { del } from './del.ts';
+import { check } from './check.ts';
+import { status } from './status.ts';
+import { warm } from './warm.ts';
+
+linkInProcess('host-local', hostLocal);
+await runPlugin({
+  name: 'host-device',
+  add,
+  del,
+  check,
+  status,
+  warm: () => {
+    warm();
+    hostLocal.warm?.();
+  },
+});

@@ -1,0 +1,159 @@
+// Moving the node's device into the container and back, through a temporary namespace as the
+// reference does since v1.6.0 (host-device.go moveLinkIn/moveLinkOut): renaming it there never
+// clashes with a node link of the container's name (eth0), and udev or NetworkManager on the node
+// never see the rename. Each move is three `ip -batch` processes: one that creates the temporary
+// namespace (`netns add`) and moves the device into it, one inside it (rename, alias, onward move),
+// one in the node (link up when it was up, the temporary namespace deleted). A step that fails is
+// rolled back from where it stopped, so the device is never left in the temporary namespace.
+import { existsSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CniError, Code } from '../../shared/cni/errors.ts';
+import { batchFailure, ipBatch, line, parseLinks, type Link, type PlannedLine } from '../../shared/host/iproute2.ts';
+import { sysfsIsOwn } from '../../shared/host/link-state.ts';
+import { hashWithPrefix } from '../../shared/host/hash.ts';
+import { netnsState } from '../../shared/host/netns.ts';
+import { SYS_BUS_AUX, SYS_BUS_PCI, type Selector } from './config.ts';
+import { extras, inLines, inRollback, outLines, outRollback, type SysfsHit } from './plan.ts';
+
+/** The plugin's own namespace (the node), for a move back from inside another one. */
+const nodeNs = (): string => `/proc/${process.pid}/ns/net`;
+const NETNS_DIR = '/var/run/netns';
+const NETS = (tmp: string): string => `${NETNS_DIR}/${tmp}`;
+
+/** Every link of a namespace with details (alias, parent device); `netns` undefined = the node. */
+export async function listLinks(netns?: string): Promise<Link[]> {
+  const r = await ipBatch([line('link', 'show')], { json: true, details: true, ...(netns ? { netns } : {}) });
+  return parseLinks(r.outputs[0] ?? []);
+}
+
+/** Run planned lines; on failure, how many ran and the failure in the failed line's words. */
+async function apply(netns: string | undefined, plan: readonly PlannedLine[]): Promise<{ ran: number; error?: CniError }> {
+  const r = await ipBatch(
+    plan.map((p) => p.line),
+    { allowFail: true, ...(netns ? { netns } : {}) },
+  );
+  if (r.exitCode === 0) return { ran: plan.length };
+  const f = batchFailure(r.stderr);
+  const ran = Math.max(f.index, 0);
+  return { ran, error: new CniError(Code.Internal, `${plan[ran]?.failure ?? 'ip -batch failed'}: ${f.message}`) };
+}
+
+/**
+ * The temporary namespace of one attachment: named after it, so that a DEL after an ADD or DEL
+ * killed mid-move finds the device where the move left it (recoverStranded).
+ */
+export const tempName = (containerId: string, ifname: string): string => hashWithPrefix(23, 'cni-hd-', `${containerId}/${ifname}`);
+
+/** Create the temporary namespace and move `dev` into it, in one process run in `from` (undefined = the node). */
+async function intoTemp(from: string | undefined, dev: string, tmp: string): Promise<string> {
+  const r = await apply(from, [
+    { line: line('netns', 'add', tmp), failure: 'failed to create tempNS' },
+    { line: line('link', 'set', 'dev', dev, 'netns', tmp), failure: `failed to move "${dev}" to tempNS` },
+  ]);
+  if (r.error) {
+    if (r.ran >= 1) await dropTemp(tmp, []);
+    throw r.error;
+  }
+  return tmp;
+}
+
+/** In the node: the lines given (bring the device up), then the temporary namespace's deletion. */
+async function dropTemp(tmp: string, before: string[]): Promise<void> {
+  await ipBatch([...before, line('netns', 'del', tmp)], { allowFail: true });
+}
+
+const upLine = (dev: string): string[] => [line('link', 'set', 'dev', dev, 'up')];
+
+/**
+ * Move the node's `dev` into the container as `ifname`, its name kept in the alias; `dropped` is the
+ * temporary namespace's deletion, still running. On failure the device is back on the node under
+ * its name, UP again if it was (a move between namespaces downs it).
+ */
+export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string, tmpName: string): Promise<{ dropped: Promise<void> }> {
+  const tmp = await intoTemp(undefined, dev.name, tmpName);
+  const r = await apply(NETS(tmp), inLines(dev.name, ifname, container));
+  // The device is in the container: the empty temporary namespace goes while the caller configures it.
+  if (!r.error) return { dropped: dropTemp(tmp, []) };
+  const back = await ipBatch(inRollback(dev.name, ifname, r.ran, nodeNs()), { netns: NETS(tmp), allowFail: true });
+  if (back.exitCode !== 0) throw stuck(r.error, dev.name, tmp, back.stderr);
+  await dropTemp(tmp, dev.up ? upLine(dev.name) : []);
+  throw r.error;
+}
+
+/**
+ * Move the container's `cur` (alias `node`) back to the node under `node`, UP when `up`. On failure
+ * it is back in the container as it was.
+ */
+export async function moveOut(container: string, cur: string, node: string, up: boolean, tmpName: string): Promise<void> {
+  const tmp = await intoTemp(container, cur, tmpName);
+  const plan = outLines(cur, node, nodeNs());
+  const r = await apply(NETS(tmp), plan);
+  if (!r.error) return dropTemp(tmp, up ? upLine(node) : []);
+  const back = await ipBatch(outRollback(cur, node, r.ran, container, cur !== node), { netns: NETS(tmp), allowFail: true });
+  if (back.exitCode !== 0) throw stuck(r.error, cur, tmp, back.stderr);
+  await dropTemp(tmp, []);
+  throw r.error;
+}
+
+/** The rollback failed too: the temporary namespace is kept (deleting it would destroy a virtual device), and the error says where the device is. */
+const stuck = (e: CniError, dev: string, tmp: string, stderr: string): CniError =>
+  new CniError(Code.Internal, `${e.message}; moving "${dev}" back also failed (${stderr.trim().split('\n')[0]}): it is in namespace ${NETS(tmp)}`);
+
+/**
+ * A call killed mid-move leaves the temporary namespace, and maybe the device in it: give every
+ * link there back to the node under the name in its alias (UP when `up`), then delete it.
+ */
+export async function recoverStranded(tmp: string, up: boolean): Promise<void> {
+  const path = NETS(tmp);
+  if (!existsSync(path)) return;
+  if (netnsState(path) === 'ok') {
+    for (const l of await listLinks(path)) {
+      if (l.ifname === 'lo') continue;
+      const node = extras(l).ifalias || l.ifname;
+      const r = await apply(path, outLines(l.ifname, node, nodeNs()));
+      if (r.error) throw new CniError(Code.Internal, `${r.error.message} (recovering "${node}" from ${path}, left by an interrupted call)`);
+      if (up) await ipBatch(upLine(node), { allowFail: true });
+    }
+  }
+  await dropTemp(tmp, []);
+}
+
+/** First entry of a sysfs `net/` directory (Go's ReadDir order), or undefined. */
+function firstNetdev(dir: string): string | undefined {
+  try {
+    return readdirSync(dir).sort()[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The PCI device's virtio child (virtio0…), whose `net/` holds the netdev of a virtio NIC. */
+function virtioChild(pci: string): string | undefined {
+  try {
+    return readdirSync(`${SYS_BUS_PCI}/${pci}`)
+      .filter((n) => n.startsWith('virtio'))
+      .sort()[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolve a sysfs-named selector. /sys/…/net/ lists the netdevs of the namespace /sys was mounted
+ * for; when that is not ours (setns() without a remount), the parent device's name is matched
+ * against netlink's parentdev instead (shared/host/link-state.ts sysfsIsOwn).
+ */
+export function sysfsHit(sel: Selector): SysfsHit | undefined {
+  let dir: string;
+  if (sel.by === 'kernelpath') dir = sel.value;
+  else if (sel.by === 'pciBusID') {
+    const v = virtioChild(sel.value);
+    dir = firstNetdev(`${SYS_BUS_PCI}/${sel.value}/net`) !== undefined || !v ? `${SYS_BUS_PCI}/${sel.value}` : `${SYS_BUS_PCI}/${sel.value}/${v}`;
+  } else if (sel.by === 'deviceID') dir = `${SYS_BUS_AUX}/${sel.value}`;
+  else return undefined;
+  if (sysfsIsOwn()) {
+    const name = firstNetdev(`${dir}/net`);
+    return name ? { name } : { none: `no network device under ${dir}/net` };
+  }
+  return { parentdev: basename(dir) };
+}
