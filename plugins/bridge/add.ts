@@ -1,4 +1,4 @@
-import type { Interface, Result } from '../../shared/cni/result.ts';
+import { dnsSet, type Interface, type Result } from '../../shared/cni/result.ts';
 import { isV4 } from '../../shared/host/addr.ts';
 import { CniError, Code, settleAll, wrap } from '../../shared/cni/errors.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
@@ -7,6 +7,7 @@ import { ipamAdd } from '../../shared/cni/ipam.ts';
 import { run } from '../../shared/host/exec.ts';
 import { writeHost, writeInNetns } from '../../shared/host/sysctl.ts';
 import { masqAddr, masqFor } from '../../shared/host/ipmasq.ts';
+import { chooseBackend } from '../../shared/host/masq-backend.ts';
 import { withUndo, type UndoStack } from '../../shared/cni/undo.ts';
 import { linkReader, waitOperUp, type LinkReader, type LinkState } from '../../shared/host/link-state.ts';
 import { randomMac } from '../../shared/host/mac.ts';
@@ -28,7 +29,6 @@ import {
   type L3Plan,
 } from './plan.ts';
 import { spoofSetup } from './macspoof.ts';
-import { chooseBackend } from './backend.ts';
 
 /** The bridge as it is now; an existing link of that name that is not a bridge fails here. */
 function bridgeState(conf: BridgeConf, now: LinkState | undefined): HostPlanInput['bridge'] {
@@ -156,10 +156,8 @@ export async function add(ctx: Ctx): Promise<Result> {
       result.ips = plan.ips;
       if (plan.routes.length) result.routes = plan.routes;
     }
-    const dns = hasDns(conf.raw.dns) ? conf.raw.dns : ipamResult?.dns;
+    const dns = dnsSet(conf.raw.dns) ? conf.raw.dns : ipamResult?.dns;
     if (dns) result.dns = dns;
     return result;
   });
 }
-
-const hasDns = (d: BridgeConf['raw']['dns']): boolean => !!d && !!(d.nameservers?.length || d.domain || d.search?.length || d.options?.length);
