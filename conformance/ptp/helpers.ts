@@ -172,7 +172,7 @@ export async function snapshot(e: Env): Promise<Record<string, any>> {
   const hv = veths[0];
   return {
     container: ci && {
-      ...pick(ci, ['ifname', 'mtu', 'operstate']),
+      ...pick(ci, ['ifname', 'mtu']),
       up: ci.flags.includes('UP'),
       kind: ci.linkinfo?.info_kind,
       addrs: addrsOf(ci),
