@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'ptp';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -112,6 +112,8 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
       return { cniVersion: '1.1.0', name: c.net, type: 'bridge', ipam: ipam(c) };
     case 'bridge':
       return { cniVersion: '1.1.0', name: c.net, type: 'bridge', bridge: c.bridge, isGateway: true, ipMasq: true, ipam: ipam(c) };
+    case 'ptp':
+      return { cniVersion: '1.1.0', name: c.net, type: 'ptp', ipMasq: true, mtu: 1400, ipam: ipam(c) };
     case 'portmap':
       return {
         cniVersion: '1.1.0',
@@ -175,6 +177,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
+  ptp: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -228,8 +231,8 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of HOSTILE_ENV.filter((s) => !/^[^\s/:"'\\#;{}$`*?\x00-\x1f\x7f]{1,15}$/.test(s) || s === '.' || s === '..')) {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
-  // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning'
+  // Only bridge, loopback, tuning and ptp enter the namespace; host-local and portmap never look at it (as Go's).
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'ptp'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -290,7 +293,7 @@ function specific(p: PluginName, c: Context): Mutation[] {
   const add = ['ADD'] as Verb[];
   const field = (path: string, v: unknown, msg: RegExp, verbs: Verb[] = attach) =>
     m.push({ what: `${path} ${show(v)}`, verbs, conf: (b) => withPath(b, path, v), msg });
-  if (p === 'host-local' || p === 'bridge') {
+  if (p === 'host-local' || p === 'bridge' || p === 'ptp') {
     for (const [path, v, msg] of ipamMutations('ipam.', attach)) {
       // dataDir and ranges are read by every verb; routes/dns/ips only matter for ADD.
       const all: Verb[] = path.endsWith('!') ? ['ADD', 'DEL', 'CHECK'] : ['ADD', 'DEL', 'CHECK', 'GC'];
@@ -433,6 +436,15 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   if (p === 'tuning') tuningMutations(field, m);
+  if (p === 'ptp') {
+    for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', 'cni-ts-missing-ipam', '..', 'a/b', 'a\u0000b', ''])
+      field('ipam.type', v, /ipam|plugin|type|find|not found|no plugin name/i, add);
+    for (const v of [-1, 1e9, 65536 * 4, 'x', 1.5, true]) field('mtu', v, /mtu/i, add);
+    for (const v of ['bogus', 'iptables;x', 'nftables\n', 42]) field('ipMasqBackend', v, /ipMasqBackend|backend/i, add);
+    for (const v of ['yes', 1]) field('ipMasq', v, /ipMasq/i, add);
+    field('dns', { nameservers: 'x' }, /nameservers|dns/i, ['DEL']);
+    m.push({ what: 'CNI_PATH without host-local', verbs: add, env: { CNI_PATH: '/nonexistent' }, msg: /host-local|plugin|find/i });
+  }
   return m;
 }
 
