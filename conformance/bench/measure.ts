@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 
 export interface Exec {
   bin: string;
+  /** Arguments of bin (`ip netns exec <node> <plugin>` runs a plugin inside a node stand-in). */
+  args?: string[];
   env: Record<string, string>;
   stdin?: string;
 }
@@ -20,12 +22,12 @@ export interface Outcome {
 
 export async function timeExec(e: Exec): Promise<Outcome> {
   const t0 = performance.now();
-  const r = await execa(e.bin, [], { env: e.env, extendEnv: false, input: e.stdin ?? '', reject: false });
+  const r = await execa(e.bin, e.args ?? [], { env: e.env, extendEnv: false, input: e.stdin ?? '', reject: false });
   return { ms: performance.now() - t0, exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 /** Peak resident set size (KiB) of one execution, from GNU time. */
-export const peakRssKiB = (e: Exec): Promise<number> => peakRssArgs(e.bin, [], e.env, e.stdin);
+export const peakRssKiB = (e: Exec): Promise<number> => peakRssArgs(e.bin, e.args ?? [], e.env, e.stdin);
 
 export async function peakRssArgs(bin: string, args: string[], env: Record<string, string> = {}, stdin = ''): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'cni-bench-'));
