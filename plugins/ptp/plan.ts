@@ -93,7 +93,10 @@ export function containerRoutes(ifname: string, ips: readonly PtpIp[]): PlannedL
     lines.push(
       { line: line('route', 'del', net, 'dev', ifname, 'proto', 'kernel'), failure: `failed to delete route ${net} dev ${ifname}` },
       { line: line('route', 'add', gw, 'dev', ifname, 'scope', 'link', 'src', src), failure: `failed to add route ${gw} dev ${ifname}` },
-      { line: line('route', 'add', net, 'via', ipc.gateway, 'dev', ifname, 'src', src), failure: `failed to add route ${net} via ${ipc.gateway} dev ${ifname}` },
+      {
+        line: line('route', 'add', net, 'via', ipc.gateway, 'dev', ifname, 'src', src),
+        failure: `failed to add route ${net} via ${ipc.gateway} dev ${ifname}`,
+      },
     );
   }
   return lines;

@@ -110,6 +110,8 @@ describe('checkState', () => {
     expect(() => checkState(prev, env, { link: { ...link(), address: '02:00:00:00:00:09' }, routes: routes() })).toThrow(
       "ptp: Interface eth0 Mac 02:00:00:00:00:03 doesn't match container Mac: 02:00:00:00:00:09",
     );
-    expect(() => checkState(prev, env, { link: link(), routes: routes().slice(1) })).toThrow('Expected Route {Dst:0.0.0.0/0 GW:<nil>} not found in routing table');
+    expect(() => checkState(prev, env, { link: link(), routes: routes().slice(1) })).toThrow(
+      'Expected Route {Dst:0.0.0.0/0 GW:<nil>} not found in routing table',
+    );
   });
 });

@@ -50,9 +50,13 @@ export function warm(): void {
       },
     ])[0];
     const routes = parseRoutes([{ dst: '10.250.0.0/24', gateway: '10.250.0.1', dev: 'eth0' }]);
-    checkState({ ...WARM_RESULT, interfaces: [{ name: 'veth00000000' }, { name: 'eth0', sandbox: WARM_NETNS }] }, { netns: WARM_NETNS, ifname: 'eth0' }, {
-      ...(link ? { link } : {}),
-      routes,
-    });
+    checkState(
+      { ...WARM_RESULT, interfaces: [{ name: 'veth00000000' }, { name: 'eth0', sandbox: WARM_NETNS }] },
+      { netns: WARM_NETNS, ifname: 'eth0' },
+      {
+        ...(link ? { link } : {}),
+        routes,
+      },
+    );
   });
 }
