@@ -12,7 +12,6 @@ import {
   netName,
   nextId,
   nsExec,
-  onCleanup,
   refCniPath,
   runPlugin,
   sysctl,
@@ -205,19 +204,4 @@ export async function leases(e: Env): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/** A TCP echo server (socat) on a dual-stack socket in a namespace; stopped at cleanup. */
-export async function listenDual(ns: string, port: number): Promise<void> {
-  const { execa } = await import('execa');
-  const p = execa('ip', ['netns', 'exec', ns, 'socat', `TCP6-LISTEN:${port},fork,reuseaddr,ipv6only=0`, 'PIPE'], { reject: false, stdio: 'ignore' });
-  onCleanup(() => {
-    p.kill('SIGKILL');
-    return p.catch(() => undefined);
-  });
-  for (let i = 0; i < 100; i++) {
-    if ((await nsExec(ns, 'ss', ['-Hltn', `sport = :${port}`])).stdout.trim()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server on ${ns}:${port} did not start`);
 }

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { deleteNetns, haveOurBin, ipJson, nsExec } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
-import { reaches } from '../firewall/sandbox.ts';
+import { listen, reaches } from '../firewall/sandbox.ts';
 import { iptChain } from '../../shared/host/ipmasq.ts';
-import { call, conf, leases, listenDual, makeEnv, makeNode, natRules, nftMasq, snapshot, SUBNET_ID, type Env } from './helpers.ts';
+import { call, conf, leases, makeEnv, makeNode, natRules, nftMasq, snapshot, SUBNET_ID, type Env } from './helpers.ts';
 
 useCleanup({ scope: 'all' });
 
@@ -29,7 +29,7 @@ describe.skipIf(!haveOurBin('ptp') || !haveOurBin('host-local'))('ptp (ours)', {
     const ra = await addOk(a, c);
     const rb = await addOk(b, c);
     const ip = (r: any, v6: boolean) => String(r.ips.find((i: any) => i.address.includes(':') === v6).address).split('/')[0]!;
-    await Promise.all([listenDual(a.ns.name, 7001), listenDual(b.ns.name, 7001), listenDual(node.name, 7002)]);
+    await Promise.all([listen(a.ns.name, 7001, undefined, true), listen(b.ns.name, 7001, undefined, true), listen(node.name, 7002, undefined, true)]);
     for (const v6 of [false, true]) {
       const gw = v6 ? `${a.v6}1` : `${a.v4}1`;
       const host = (s: string) => (v6 ? `[${s}]` : s);

@@ -1,7 +1,7 @@
 // Package-time warming of ptp's pure path (see shared/cni/warm.ts): config, addresses, batches, rules, CHECK.
 import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/cni/warm.ts';
 import { parseLinks, parseRoutes } from '../../shared/host/iproute2.ts';
-import { iptKnownTeardownLines, iptSetupLines, knownFromPrev, masqAddr, nftSetupScript } from '../../shared/host/ipmasq.ts';
+import { warmMasqPlans } from '../../shared/host/ipmasq.ts';
 import { ifaceBatch, ipv6Sysctls } from '../../shared/host/iface.ts';
 import { dnsSet } from '../../shared/cni/result.ts';
 import { loadConf } from './config.ts';
@@ -27,15 +27,10 @@ export function warm(): void {
       ipv6Sysctls('eth0', ips);
       ifaceBatch({ ifname: 'eth0', index: 1, ips, routes: WARM_RESULT.routes ?? [] });
       dnsSet(conf.raw.dns);
-      const addrs = ips.map((i) => masqAddr(i.address));
-      iptSetupLines(
-        conf.name,
-        'warm',
-        addrs.filter((a) => a.family === 4),
+      warmMasqPlans(
+        conf.raw,
+        ips.map((i) => i.address),
       );
-      iptKnownTeardownLines(conf.name, 'warm', addrs);
-      nftSetupScript(conf.name, 'eth0', 'warm', addrs, [{ handle: 1, comment: 'x' }]);
-      knownFromPrev(conf.raw, '1.1.0');
     });
   }
   attempt(() => ptpIps({ ips: [{ address: '10.250.0.2/24' }] }));

@@ -329,3 +329,16 @@ export async function gcIpamAndMasq(ctx: Ctx, n: MasqNet): Promise<void> {
   if (keep && n.ipamType !== '' && n.ipMasq) steps.push(masqCleanupFor(n.ipMasqBackend).gc(n.name, keep));
   await settleAll(steps);
 }
+
+/** Package-time warming (shared/cni/warm.ts) of the rule plans for a network's addresses: pure, touches nothing. */
+export function warmMasqPlans(conf: BaseConf, addresses: readonly string[]): void {
+  const addrs = addresses.map(masqAddr);
+  iptSetupLines(
+    conf.name,
+    'warm',
+    addrs.filter((a) => a.family === 4),
+  );
+  iptKnownTeardownLines(conf.name, 'warm', addrs);
+  nftSetupScript(conf.name, 'eth0', 'warm', addrs, [{ handle: 1, comment: 'x' }]);
+  knownFromPrev(conf, '1.1.0');
+}
