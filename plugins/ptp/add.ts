@@ -16,7 +16,7 @@ import { containerRoutes, forwardingSysctls, hostBatch, hostSysctls, ptpIps, typ
 
 /**
  * The host batch. The pair's undo (deleting the host end takes the container end with it) is queued
- * only once its `link add` line has run: when that line fails (the container already has `ifname`),
+ * unless the batch stopped at its `link add` line: then the container already has `ifname`, and
  * the links are not ours to delete.
  */
 async function setupHost(input: HostPlanInput, undo: UndoStack): Promise<Link | undefined> {
@@ -26,7 +26,7 @@ async function setupHost(input: HostPlanInput, undo: UndoStack): Promise<Link | 
     { allowFail: true, json: true },
   );
   const f = r.exitCode === 0 ? undefined : batchFailure(r.stderr);
-  if (!f || f.index > 0) undo.push(() => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined));
+  if (!f || f.index !== 0) undo.push(() => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined));
   if (f) {
     if (f.index === 0 && /File exists/.test(f.message))
       throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
