@@ -26,7 +26,7 @@ async function setupHost(input: HostPlanInput, undo: UndoStack): Promise<Link | 
     { allowFail: true, json: true },
   );
   const f = r.exitCode === 0 ? undefined : batchFailure(r.stderr);
-  if (!f || f.index !== 0) undo.push(() => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined));
+  if (f?.index !== 0) undo.push(() => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined));
   if (f) {
     if (f.index === 0 && /File exists/.test(f.message))
       throw new CniError(Code.Internal, `container veth name ("${input.ifname}") peer provided ("${input.hostVeth}") already exists`);
