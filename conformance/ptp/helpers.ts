@@ -14,7 +14,6 @@ import {
   nsExec,
   refCniPath,
   runPlugin,
-  sysctl,
   type Impl,
   type Netns,
   type PluginResult,
@@ -161,37 +160,49 @@ export async function nftMasq(node: string): Promise<string[]> {
   return objs.filter((o) => o.rule && o.rule.table === 'cni_plugins_masquerade' && o.rule.chain === 'masq_checks').map((o) => String(o.rule.comment ?? ''));
 }
 
+/** Several sysctls of a namespace in one process ('absent' for a missing key). */
+async function sysctls(ns: string, keys: string[]): Promise<string[]> {
+  const r = await nsExec(ns, 'sysctl', ['-e', ...keys]);
+  const got = new Map(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.includes(' = '))
+      .map((l) => l.split(' = ') as [string, string]),
+  );
+  return keys.map((k) => got.get(k.replaceAll('/', '.')) ?? 'absent');
+}
+
 /** What ADD leaves in the node and the container. */
 export async function snapshot(e: Env): Promise<Record<string, any>> {
   const node = e.node.name;
   const cont = await ipJson<any[]>(['-d', 'addr', 'show'], e.ns.name);
   const ci = cont.find((l) => l.ifname === e.ifname);
   const veths = (await ipJson<any[]>(['-d', 'addr', 'show'], node)).filter((l) => l.linkinfo?.info_kind === 'veth');
-  const sys = (p: string, ns: string) => sysctl(p, ns).catch(() => 'absent');
   const hv = veths[0];
+  const [acceptDad, arpNotify, disableIpv6, loDisableIpv6] = await sysctls(e.ns.name, [
+    `net/ipv6/conf/${e.ifname}/accept_dad`,
+    `net/ipv4/conf/${e.ifname}/arp_notify`,
+    `net/ipv6/conf/${e.ifname}/disable_ipv6`,
+    'net/ipv6/conf/lo/disable_ipv6',
+  ]);
+  const [fwd4, fwd6, acceptRa] = await sysctls(node, [
+    'net/ipv4/ip_forward',
+    'net/ipv6/conf/all/forwarding',
+    `net/ipv6/conf/${hv?.ifname ?? 'none'}/accept_ra`,
+  ]);
   return {
     container: ci && {
       ...pick(ci, ['ifname', 'mtu']),
       up: ci.flags.includes('UP'),
       kind: ci.linkinfo?.info_kind,
       addrs: addrsOf(ci),
-      sysctl: {
-        accept_dad: await sys(`net/ipv6/conf/${e.ifname}/accept_dad`, e.ns.name),
-        arp_notify: await sys(`net/ipv4/conf/${e.ifname}/arp_notify`, e.ns.name),
-        disable_ipv6: await sys(`net/ipv6/conf/${e.ifname}/disable_ipv6`, e.ns.name),
-        lo_disable_ipv6: await sys('net/ipv6/conf/lo/disable_ipv6', e.ns.name),
-      },
+      sysctl: { accept_dad: acceptDad, arp_notify: arpNotify, disable_ipv6: disableIpv6, lo_disable_ipv6: loDisableIpv6 },
     },
     containerRoutes: await routesOf(e.ns.name),
     hostVeths: veths.length,
-    hostVeth: hv && {
-      mtu: hv.mtu,
-      up: hv.flags.includes('UP'),
-      addrs: addrsOf(hv),
-      accept_ra: await sys(`net/ipv6/conf/${hv.ifname}/accept_ra`, node),
-    },
+    hostVeth: hv && { mtu: hv.mtu, up: hv.flags.includes('UP'), addrs: addrsOf(hv), accept_ra: acceptRa },
     nodeRoutes: await routesOf(node),
-    forwarding: { v4: await sys('net/ipv4/ip_forward', node), v6: await sys('net/ipv6/conf/all/forwarding', node) },
+    forwarding: { v4: fwd4, v6: fwd6 },
     nat: await natRules(node),
   };
 }
