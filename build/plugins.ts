@@ -14,6 +14,10 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'firewall', entry: 'plugins/firewall/main.ts' },
   { name: 'host-local', entry: 'ipam/host-local/main.ts' },
   { name: 'tuning', entry: 'plugins/tuning/main.ts' },
+  { name: 'dhcp', entry: 'ipam/dhcp/main.ts' },
+  { name: 'dnsname', entry: 'plugins/dnsname/main.ts' },
+  { name: 'static', entry: 'ipam/static/main.ts' },
+  { name: 'flannel', entry: 'plugins/flannel/main.ts' },
   { name: 'ptp', entry: 'plugins/ptp/main.ts' },
 ];
 

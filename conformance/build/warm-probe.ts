@@ -65,6 +65,7 @@ const warms = await Promise.all([
   import('../../ipam/host-local/warm.ts'),
   import('../../plugins/firewall/warm.ts'),
   import('../../plugins/tuning/warm.ts'),
+  import('../../plugins/dnsname/warm.ts'),
   import('../../plugins/ptp/warm.ts'),
 ]);
 warmProtocol();

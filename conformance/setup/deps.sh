@@ -22,13 +22,19 @@ fi
 # /usr/lib/cni; conntrack/socat/netcat/curl: portmap traffic checks in test
 # namespaces; hyperfine: benchmarks; podman (4.3; the suite sets its CNI backend itself) +
 # runc (crun refuses this kind of hybrid cgroup hierarchy) + busybox-static (the one binary of
-# the image the podman suite imports, as no registry is reachable): conformance/podman.
+# the image the podman suite imports, as no registry is reachable): conformance/podman;
+# dnsmasq-base (the dnsmasq our dnsname runs) + golang-github-containernetworking-plugin-dnsname
+# (containers/dnsname 1.3.1, /usr/lib/cni/dnsname, the reference): conformance/dnsname; dnsmasq-base is also
+# the DHCP server of conformance/dhcp.
+# iputils-ping: pods on two flannel nodes ping each other (conformance/flannel).
 PACKAGES=(
   iproute2 iptables nftables util-linux
   golang-go golang-github-appc-cni-dev containernetworking-plugins
   conntrack hyperfine strace socat netcat-openbsd curl
   dpkg-dev xz-utils ca-certificates
   podman runc busybox-static
+  dnsmasq-base golang-github-containernetworking-plugin-dnsname
+  iputils-ping
 )
 
 missing=()

@@ -3,7 +3,7 @@ import { isV4 } from '../../shared/host/addr.ts';
 import { CniError, Code, settleAll, wrap } from '../../shared/cni/errors.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
 import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/host/iproute2.ts';
-import { ipamAdd } from '../../shared/cni/ipam.ts';
+import { ipamAdd, ipamNeedsLink } from '../../shared/cni/ipam.ts';
 import { run } from '../../shared/host/exec.ts';
 import { writeHost, writeInNetns } from '../../shared/host/sysctl.ts';
 import { masqAddr, masqFor } from '../../shared/host/ipmasq.ts';
@@ -100,8 +100,11 @@ export async function add(ctx: Ctx): Promise<Result> {
     // itself as it is: an ADD whose IPAM fails (bad input) must not have created or changed a
     // bridge, so a new or unpinned bridge waits for IPAM. IPAM is first in the list, then the
     // links: when a retried ADD fails everywhere, theirs are the messages that win.
-    const ipamP = l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined);
-    if (l3 && !bridgeUnchanged(conf, bridge, brNow)) await ipamP;
+    // An IPAM that speaks over the link (dhcp) runs once the links exist, as in the reference.
+    const needsLink = ipamNeedsLink(conf.ipamType);
+    const startIpam = () => (l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined));
+    let ipamP = needsLink ? undefined : startIpam();
+    if (ipamP && l3 && !bridgeUnchanged(conf, bridge, brNow)) await ipamP;
     const linksP = (async () => {
       const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, bridge }, l3 && conf.isGateway, undo, links);
       writeAllHost(hostSysctls(conf.bridge, hostVeth));
@@ -113,6 +116,10 @@ export async function add(ctx: Ctx): Promise<Result> {
       if (l3) await writeInNetns(netns, linkSysctls(conf, ifname));
       return addrs;
     })();
+    if (!ipamP) {
+      await linksP;
+      ipamP = startIpam();
+    }
     await settleAll<unknown>([ipamP, linksP]);
     const ipamResult = await ipamP;
     const brAddrs = await linksP;

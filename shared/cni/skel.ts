@@ -33,6 +33,8 @@ export interface Plugin {
   gc?(ctx: Ctx): Promise<void>;
   /** The plugin's pure path on representative inputs, run at package time (shared/cni/warm.ts). */
   warm?(): void;
+  /** Subcommands (`dhcp daemon`): run instead of the CNI protocol when the first argument names one. */
+  commands?: Record<string, (args: string[]) => Promise<void>>;
 }
 
 /** What one call reads and writes: the process's own in production, fakes in unit tests. */
@@ -203,7 +205,10 @@ export async function runPlugin(plugin: Plugin): Promise<void> {
     startupSnapshot.setDeserializeMainFunction(() => void runPlugin(plugin));
     return;
   }
-  // The environment is read here, at run time: never the one the snapshot was built in.
+  // The arguments and the environment are read here, at run time: never the snapshot build's.
+  const [sub, ...rest] = process.argv.slice(2);
+  const command = sub === undefined ? undefined : plugin.commands?.[sub];
+  if (command) return command(rest);
   process.exitCode = await serve(plugin, {
     env: process.env,
     readStdin,
