@@ -25,6 +25,7 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'dummy', entry: 'plugins/dummy/main.ts' },
   { name: 'host-device', entry: 'plugins/host-device/main.ts' },
   { name: 'tap', entry: 'plugins/tap/main.ts' },
+  { name: 'ptp', entry: 'plugins/ptp/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

@@ -86,6 +86,38 @@ async function bridge(rows: Row[]): Promise<void> {
   }
 }
 
+/**
+ * ptp + host-local with ipMasq, run inside a namespace standing in for the node (`ip netns exec`,
+ * the same wrapper for both): the host veths, routes, forwarding and nat rules never reach the host.
+ */
+async function ptp(rows: Row[]): Promise<void> {
+  const data = tmp('ptp');
+  const node = `${prefix}-ptpn`;
+  await netnsAdd(node);
+  await execa('ip', ['-n', node, 'link', 'set', 'lo', 'up']);
+  const ns = `${prefix}-ptp`;
+  const path = await netnsAdd(ns);
+  const octet: Record<Who, number> = { ours: 1, ref: 2 };
+  try {
+    await addDelPairs('ptp + host-local (ipMasq)', rows, (who, cmd, i) => ({
+      bin: 'ip',
+      args: ['netns', 'exec', node, `${DIRS[who]}/ptp`],
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-ptp-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-ptp-${who}`,
+        type: 'ptp',
+        ipMasq: true,
+        ipam: { type: 'host-local', subnet: `10.123.${octet[who]}.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data },
+      }),
+    }));
+  } finally {
+    await netnsDel(ns);
+    await netnsDel(node);
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
 /** A conflist directory with the full chain for one implementation. */
 function chainConf(who: Who, data: string): { dir: string; net: string } {
   const dir = tmp(`conf-${who}`);
@@ -669,4 +701,5 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   static: staticIpam,
   flannel,
   'host-device': hostDevice,
+  ptp,
 };

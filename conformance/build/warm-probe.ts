@@ -73,6 +73,7 @@ const warms = await Promise.all([
   import('../../plugins/dummy/warm.ts'),
   import('../../plugins/host-device/warm.ts'),
   import('../../plugins/tap/warm.ts'),
+  import('../../plugins/ptp/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();

@@ -82,9 +82,9 @@ export function trackState(net: string): string {
   return dir;
 }
 
-/** A TCP echo server (socat) in a namespace, optionally bound to one address; stopped at cleanup. */
-export async function listen(ns: string, port: number, bind?: string): Promise<void> {
-  const spec = `TCP-LISTEN:${port},fork,reuseaddr${bind ? `,bind=${bind}` : ''}`;
+/** A TCP echo server (socat) in a namespace, optionally bound to one address or on a dual-stack socket; stopped at cleanup. */
+export async function listen(ns: string, port: number, bind?: string, dual = false): Promise<void> {
+  const spec = dual ? `TCP6-LISTEN:${port},fork,reuseaddr,ipv6only=0` : `TCP-LISTEN:${port},fork,reuseaddr${bind ? `,bind=${bind}` : ''}`;
   const p = execa('ip', ['netns', 'exec', ns, 'socat', spec, 'PIPE'], { reject: false, stdio: 'ignore' });
   onCleanup(() => {
     p.kill('SIGKILL');

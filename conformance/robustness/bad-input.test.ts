@@ -40,6 +40,7 @@ const PLUGINS: PluginName[] = [
   'dummy',
   'host-device',
   'tap',
+  'ptp',
 ];
 const ok = PLUGINS.every(haveOurBin);
 

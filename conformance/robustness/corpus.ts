@@ -21,7 +21,8 @@ export type PluginName =
   | 'vlan'
   | 'dummy'
   | 'host-device'
-  | 'tap';
+  | 'tap'
+  | 'ptp';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -128,6 +129,8 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
       return { cniVersion: '1.1.0', name: c.net, type: 'bridge', ipam: ipam(c) };
     case 'bridge':
       return { cniVersion: '1.1.0', name: c.net, type: 'bridge', bridge: c.bridge, isGateway: true, ipMasq: true, ipam: ipam(c) };
+    case 'ptp':
+      return { cniVersion: '1.1.0', name: c.net, type: 'ptp', ipMasq: true, mtu: 1400, ipam: ipam(c) };
     case 'portmap':
       return {
         cniVersion: '1.1.0',
@@ -286,6 +289,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   dummy: ['ADD', 'DEL', 'CHECK', 'STATUS'],
   'host-device': ['ADD', 'DEL', 'CHECK', 'STATUS'],
   tap: ['ADD', 'DEL', 'CHECK', 'STATUS'],
+  ptp: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -339,7 +343,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
   for (const v of HOSTILE_ENV.filter((s) => !/^[^\s/:"'\\#;{}$`*?\x00-\x1f\x7f]{1,15}$/.test(s) || s === '.' || s === '..')) {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
-  // Only bridge, loopback, tuning, the meta plugins and the link plugins enter the namespace; host-local and portmap never look at it (as Go's).
+  // Only bridge, loopback, tuning, ptp, the meta plugins and the link plugins enter the namespace; host-local and portmap never look at it (as Go's).
   for (const v of p === 'bridge' ||
   p === 'loopback' ||
   p === 'tuning' ||
@@ -349,7 +353,8 @@ function generic(p: PluginName, c: Context): Mutation[] {
   p === 'vlan' ||
   p === 'dummy' ||
   p === 'host-device' ||
-  p === 'tap'
+  p === 'tap' ||
+  p === 'ptp'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -412,7 +417,7 @@ function specific(p: PluginName, c: Context): Mutation[] {
   const add = ['ADD'] as Verb[];
   const field = (path: string, v: unknown, msg: RegExp, verbs: Verb[] = attach) =>
     m.push({ what: `${path} ${show(v)}`, verbs, conf: (b) => withPath(b, path, v), msg });
-  if (p === 'host-local' || p === 'bridge') {
+  if (p === 'host-local' || p === 'bridge' || p === 'ptp') {
     for (const [path, v, msg] of ipamMutations('ipam.', attach)) {
       // dataDir and ranges are read by every verb; routes/dns/ips only matter for ADD.
       const all: Verb[] = path.endsWith('!') ? ['ADD', 'DEL', 'CHECK'] : ['ADD', 'DEL', 'CHECK', 'GC'];
@@ -571,6 +576,15 @@ function specific(p: PluginName, c: Context): Mutation[] {
   if (p === 'vlan' || p === 'dummy') linkMutations(p, field);
   if (p === 'host-device') hostDeviceMutations(field, m);
   if (p === 'tap') tapMutations(field, m);
+  if (p === 'ptp') {
+    for (const v of ['../../../bin/sh', '/bin/sh', 'a\nb', 'cni-ts-missing-ipam', '..', 'a/b', 'a\u0000b', ''])
+      field('ipam.type', v, /ipam|plugin|type|find|not found|no plugin name/i, add);
+    for (const v of [-1, 1e9, 65536 * 4, 'x', 1.5, true]) field('mtu', v, /mtu/i, add);
+    for (const v of ['bogus', 'iptables;x', 'nftables\n', 42]) field('ipMasqBackend', v, /ipMasqBackend|backend/i, add);
+    for (const v of ['yes', 1]) field('ipMasq', v, /ipMasq/i, add);
+    field('dns', { nameservers: 'x' }, /nameservers|dns/i, ['DEL']);
+    m.push({ what: 'CNI_PATH without host-local', verbs: add, env: { CNI_PATH: '/nonexistent' }, msg: /host-local|plugin|find/i });
+  }
   return m;
 }
 

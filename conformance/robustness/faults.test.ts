@@ -392,3 +392,61 @@ describe.skipIf(!haveOurBin('dnsname'))('robustness: dnsname faults', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe.skipIf(!haveOurBin('ptp') || !haveOurBin('host-local'))('robustness: ptp faults', () => {
+  useCleanup({ scope: 'all' });
+
+  it('SIGKILL at a random point of a ptp ADD (in a node stand-in), then DEL without prevResult leaves nothing', { timeout: 300_000 }, async () => {
+    // Host veths, host routes, forwarding and masquerade rules all go to the node namespace.
+    const node = await createNetns(`pn${randomInt(1000)}`);
+    await run('ip', ['-n', node.name, 'link', 'set', 'lo', 'up']);
+    const net = netName();
+    const dataDir = await makeTempDir('ptpfault');
+    const conf = {
+      cniVersion: '1.1.0',
+      name: net,
+      type: 'ptp',
+      ipMasq: true,
+      ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.123.40.0/24' }], [{ subnet: 'fd00:123:40::/64' }]] },
+    };
+    const exec = (command: string, cid: string, netns: string) =>
+      execa('ip', ['netns', 'exec', node.name, ourBin('ptp')], {
+        env: { ...baseEnv(), CNI_COMMAND: command, CNI_CONTAINERID: cid, CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: OUR_BIN_DIR },
+        extendEnv: false,
+        input: JSON.stringify(conf),
+        reject: false,
+      });
+    // Warm-up: forwarding, the nat chains, the lease directory exist before the snapshots.
+    const w = await createNetns();
+    const wid = containerId();
+    expect((await exec('ADD', wid, w.path)).exitCode).toBe(0);
+    expect((await exec('DEL', wid, w.path)).exitCode).toBe(0);
+    await deleteNetns(w);
+    // Lease-directory scaffolding and the kernel's link-local routes are not state a DEL must undo.
+    const ignore = (sec: string, e: string) =>
+      (sec === 'routes' && /fe80:/.test(e)) || (sec === 'files' && (e.endsWith('/lock') || e.includes('/last_reserved_ip.') || e === `${dataDir}/${net}`));
+    const snap = () => snapshotHost({ netns: node.name, dirs: [dataDir], sysctls: ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'] });
+    const trials = Math.max(6, SCALE.killTrials >> 1);
+    const problems: string[] = [];
+    let killed = 0;
+    for (let t = 0; t < trials; t++) {
+      const ns = await createNetns();
+      const cid = containerId();
+      const delay = randomInt(0, 401); // start-up alone is 40–150 ms on a loaded machine
+      const before = await snap();
+      const child = exec('ADD', cid, ns.path);
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const r = await child;
+      clearTimeout(timer);
+      if (r.signal === 'SIGKILL') killed++;
+      await waitProcsGone(cid); // an orphaned ip or iptables-restore finishes first
+      const del = await exec('DEL', cid, ns.path);
+      if (del.exitCode !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL failed: ${del.stdout}`);
+      const d = diffHostState(before, await snap(), { ignore });
+      if (d.length) problems.push(`trial ${t} (killed after ${delay} ms) left: ${d.join('; ').slice(0, 800)}`);
+      await deleteNetns(ns);
+    }
+    report('ptp SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
+    expect(problems).toEqual([]);
+  });
+});

@@ -23,7 +23,7 @@ import {
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 
-const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning'] as const;
+const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'ptp'] as const;
 
 describe.skipIf(!PLUGINS.every(haveOurBin))('robustness: CNI_NETNS of another kind than a network namespace', () => {
   useCleanup({ scope: 'all' });
@@ -51,6 +51,7 @@ describe.skipIf(!PLUGINS.every(haveOurBin))('robustness: CNI_NETNS of another ki
     const confs: Record<string, object> = {
       loopback: { cniVersion: '1.1.0', name: net, type: 'loopback' },
       bridge: { cniVersion: '1.1.0', name: net, type: 'bridge', bridge, isGateway: true, ipMasq: true, ipam },
+      ptp: { cniVersion: '1.1.0', name: net, type: 'ptp', ipMasq: true, ipam },
       'host-local': { cniVersion: '1.1.0', name: net, type: 'host-local', ipam },
       portmap: {
         cniVersion: '1.1.0',

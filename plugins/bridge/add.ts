@@ -7,6 +7,7 @@ import { ipamAdd, ipamNeedsLink } from '../../shared/cni/ipam.ts';
 import { run } from '../../shared/host/exec.ts';
 import { writeHost, writeInNetns } from '../../shared/host/sysctl.ts';
 import { masqAddr, masqFor } from '../../shared/host/ipmasq.ts';
+import { chooseBackend } from '../../shared/host/masq-backend.ts';
 import { withUndo, type UndoStack } from '../../shared/cni/undo.ts';
 import { linkReader, waitOperUp, type LinkReader, type LinkState } from '../../shared/host/link-state.ts';
 import { randomMac } from '../../shared/host/mac.ts';
@@ -29,7 +30,6 @@ import {
   type L3Plan,
 } from './plan.ts';
 import { spoofSetup } from './macspoof.ts';
-import { chooseBackend } from './backend.ts';
 
 /** The bridge as it is now; an existing link of that name that is not a bridge fails here. */
 function bridgeState(conf: BridgeConf, now: LinkState | undefined): HostPlanInput['bridge'] {

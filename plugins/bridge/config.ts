@@ -5,6 +5,7 @@ import { goObject, goStruct, int, parseConfig } from '../../shared/cni/schema.ts
 import { invalidConfig } from '../../shared/cni/errors.ts';
 import { assertIfname } from '../../shared/cni/validate.ts';
 import { parseCniArgs } from '../../shared/cni/args.ts';
+import { parseMasqBackend } from '../../shared/host/masq-backend.ts';
 
 const bool = z.optional(z.boolean());
 
@@ -115,11 +116,7 @@ export function loadConf(rawInput: unknown, cniArgs = ''): BridgeConf {
   if (vlan !== 0 && Buffer.byteLength(`${bridge}.${vlan}`) > 15) throw invalidConfig(`bridge: "${bridge}.${vlan}" (the VLAN gateway interface) is too long`);
   const mtu = raw.mtu ?? 0;
   if (mtu < 0 || mtu > 65535) throw invalidConfig(`mtu: ${mtu} is out of range`);
-  let ipMasqBackend: BridgeConf['ipMasqBackend'];
-  if (raw.ipMasqBackend !== undefined) {
-    if (raw.ipMasqBackend !== 'iptables' && raw.ipMasqBackend !== 'nftables') throw invalidConfig(`unknown ipmasq backend "${raw.ipMasqBackend}"`);
-    ipMasqBackend = raw.ipMasqBackend;
-  }
+  const ipMasqBackend = parseMasqBackend(raw.ipMasqBackend);
   const ipamType = raw.ipam?.type ?? '';
   const disableContainerInterface = raw.disableContainerInterface ?? false;
   if (ipamType !== '' && disableContainerInterface) throw invalidConfig('cannot use IPAM when DisableContainerInterface flag is set');

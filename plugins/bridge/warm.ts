@@ -1,7 +1,7 @@
 // Package-time warming of bridge's pure path (see shared/cni/warm.ts): config, gateways, batches, rules.
 import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/cni/warm.ts';
 import { parseLinks } from '../../shared/host/iproute2.ts';
-import { iptSetupLines, iptKnownTeardownLines, masqAddr, nftSetupScript } from '../../shared/host/ipmasq.ts';
+import { warmMasqPlans } from '../../shared/host/ipmasq.ts';
 import { loadConf } from './config.ts';
 import { bridgeL3Batch, calcGateways, forwardingSysctls, gatewayBatch, hostBatch, hostSysctls, linkSysctls, vlanBatch } from './plan.ts';
 import { spoofSetupScript } from './macspoof.ts';
@@ -49,14 +49,10 @@ export function warm(): void {
       linkSysctls(conf, 'eth0');
       ipv6Sysctls('eth0', plan.ips);
       ifaceBatch({ ifname: 'eth0', index: 2, ips: plan.ips, routes: plan.routes });
-      const addrs = plan.ips.map((i) => masqAddr(i.address));
-      iptSetupLines(
-        conf.name,
-        'warm',
-        addrs.filter((a) => a.family === 4),
+      warmMasqPlans(
+        conf.raw,
+        plan.ips.map((i) => i.address),
       );
-      iptKnownTeardownLines(conf.name, 'warm', addrs);
-      nftSetupScript(conf.name, 'eth0', 'warm', addrs, [{ handle: 1, comment: 'x' }]);
       spoofSetupScript('warm', 'eth0', 'veth00000000', '02:00:00:00:00:03');
     });
   }

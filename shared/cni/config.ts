@@ -1,6 +1,6 @@
 // The generic network-configuration keys every plugin reads (spec "Plugin configuration objects", "Deriving request configuration from plugin configuration"; containernetworking/cni `CONVENTIONS.md`).
 import * as z from 'zod/mini';
-import { DnsSchema, parseResult, type Result } from './result.ts';
+import { DnsSchema, dnsSet, parseResult, type Result } from './result.ts';
 import { goObject, goStruct, parseConfig } from './schema.ts';
 import { CniError, Code } from './errors.ts';
 
@@ -47,7 +47,4 @@ export function prevResultOf(conf: BaseConf, cniVersion: string): Result | undef
 export const parseBase = (raw: unknown): BaseConf => parseConfig(BaseConfSchema, raw);
 
 /** The config's `dns` when it says anything (Go's omitempty), else undefined: main plugins put it in their result. */
-export function confDns(conf: Pick<BaseConf, 'dns'>): BaseConf['dns'] {
-  const d = conf.dns;
-  return d && (d.nameservers?.length || d.domain || d.search?.length || d.options?.length) ? d : undefined;
-}
+export const confDns = (conf: Pick<BaseConf, 'dns'>): BaseConf['dns'] => (dnsSet(conf.dns) ? conf.dns : undefined);

@@ -16,6 +16,17 @@ export const findInPath = (type: string, dirs: readonly string[]): string => fin
 /** Run the IPAM plugin for `verb` with the caller's stdin; ADD returns its parsed result. */
 export const delegate = (ctx: Ctx, type: string, verb: Exclude<Verb, 'VERSION'>): Promise<Result | undefined> => delegatePlugin(ctx, type, verb, IPAM);
 
+/** STATUS of a plugin whose readiness is its IPAM's: the IPAM plugin is there and reports ready itself ('' = no IPAM: ready). */
+export async function ipamStatus(ctx: Ctx, type: string): Promise<void> {
+  if (type === '') return;
+  try {
+    findInPath(type, ctx.env.path);
+  } catch (e) {
+    throw new CniError(Code.PluginNotAvailable, `IPAM plugin not available: ${(e as Error).message}`);
+  }
+  await delegate(ctx, type, 'STATUS');
+}
+
 /** IPAM ADD; its release (IPAM DEL) is pushed on the undo stack once the lease exists. */
 export async function ipamAdd(ctx: Ctx, type: string, undo: UndoStack): Promise<Result> {
   const r = await delegate(ctx, type, 'ADD');
@@ -36,15 +47,4 @@ export function linkAndIpamDel(ctx: Ctx, ipamType: string, delLink: () => Promis
   if (ipamType === '') return [delLink()];
   if (ipamNeedsLink(ipamType)) return [delegate(ctx, ipamType, 'DEL').finally(delLink)];
   return [delLink(), delegate(ctx, ipamType, 'DEL')];
-}
-
-/** STATUS of a plugin whose readiness is its IPAM's: the IPAM plugin is there and reports ready itself. */
-export async function ipamStatus(ctx: Ctx, ipamType: string): Promise<void> {
-  if (ipamType === '') return;
-  try {
-    findInPath(ipamType, ctx.env.path);
-  } catch (e) {
-    throw new CniError(Code.PluginNotAvailable, `IPAM plugin not available: ${(e as Error).message}`);
-  }
-  await delegate(ctx, ipamType, 'STATUS');
 }

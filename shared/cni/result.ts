@@ -16,6 +16,9 @@ export const DnsSchema = goStruct({
 });
 export type Dns = z.infer<typeof DnsSchema>;
 
+/** The config sets DNS (any field): then it replaces what the IPAM plugin returned (bridge, ptp). */
+export const dnsSet = (d: Dns | undefined): d is Dns => !!d && !!(d.nameservers?.length || d.domain || d.search?.length || d.options?.length);
+
 export const InterfaceSchema = goStruct({
   name: z.string(),
   mac: z.optional(z.string()),

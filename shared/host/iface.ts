@@ -88,6 +88,8 @@ export interface ConfigureOptions {
   settle?: boolean;
   /** Bring the link up (default true). */
   up?: boolean;
+  /** Lines run after the routes, in the same batch (ptp's own routes: they replace the subnet route). */
+  after?: readonly PlannedLine[];
 }
 
 /** Configure the container's interface: one sysctl process when there are knobs to set, then the batch. Returns the link as it is after. */
@@ -108,9 +110,9 @@ export async function configureIface(netns: string, c: IfaceConfig, o: Configure
   if (o.settle) {
     await applyIn(netns, first, renamed);
     await settleAddresses(netns, c.ifname);
-    outputs = await applyIn(netns, [...b.routes, show], () => undefined, true);
+    outputs = await applyIn(netns, [...b.routes, ...(o.after ?? []), show], () => undefined, true);
   } else {
-    outputs = await applyIn(netns, [...first, ...b.routes, show], renamed, true);
+    outputs = await applyIn(netns, [...first, ...b.routes, ...(o.after ?? []), show], renamed, true);
   }
   return parseLinks(outputs.at(-1) ?? [])[0];
 }

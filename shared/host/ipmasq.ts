@@ -9,7 +9,9 @@ import { removeChains, ruleTarget } from './iptables-rules.ts';
 import { nftApply, nftListJson, nftString } from './nftables.ts';
 import { CniError, Code, settleAll } from '../cni/errors.ts';
 import { isValidId } from '../cni/validate.ts';
-import type { Attachment } from '../cni/config.ts';
+import { prevResultOf, validAttachments, type Attachment, type BaseConf } from '../cni/config.ts';
+import { delegate } from '../cni/ipam.ts';
+import type { Ctx } from '../cni/skel.ts';
 
 /** A container address "ip/len" split into what the rules need. */
 export interface MasqAddr {
@@ -250,6 +252,21 @@ export interface KnownAddrs {
   addrs: readonly MasqAddr[];
 }
 
+/**
+ * What DEL knows of the container's addresses from prevResult: the families to look in and the
+ * addresses for the one-restore teardown. Without prevResult (or with one that does not parse) the
+ * rules are still found by name in both families: that only costs the shortcut.
+ */
+export function knownFromPrev(conf: BaseConf, cniVersion: string): KnownAddrs {
+  try {
+    const ips = prevResultOf(conf, cniVersion)?.ips ?? [];
+    if (ips.length) return { families: [...new Set(ips.map((i) => (isV4(i.address) ? 4 : 6) as Family))], addrs: ips.map((i) => masqAddr(i.address)) };
+  } catch {
+    // fall through to the lookup by name
+  }
+  return { families: [4, 6], addrs: [] };
+}
+
 /** One backend's masquerade, chosen once per call (containernetworking/plugins `pkg/ip/ipmasq_linux.go`). */
 export interface Masq {
   /** Set up a container's masquerade; returns the undo of exactly what it created. */
@@ -288,4 +305,40 @@ export function masqCleanupFor(configured: Backend | undefined): Omit<Masq, 'set
       await settleAll([iptMasq.gc(net, keep), nftMasq.gc(net, keep).catch(() => undefined)]);
     },
   };
+}
+
+/** The keys of a network with per-container masquerade (bridge, ptp) that GC reads. */
+export interface MasqNet {
+  raw: BaseConf;
+  name: string;
+  /** '' when there is no IPAM (and so no masquerade). */
+  ipamType: string;
+  ipMasq: boolean;
+  ipMasqBackend?: Backend;
+}
+
+/**
+ * GC: IPAM forgets leases of attachments no longer valid; masquerade rules of this network whose
+ * attachment is not in the list go too (iptables: by the comment naming net+id; nft: by comment hash).
+ */
+export async function gcIpamAndMasq(ctx: Ctx, n: MasqNet): Promise<void> {
+  const keep = validAttachments(n.raw);
+  const steps: Array<Promise<unknown>> = [];
+  if (n.ipamType !== '') steps.push(delegate(ctx, n.ipamType, 'GC'));
+  // Without a list, nothing can be told stale: removing everything would cut live containers off.
+  if (keep && n.ipamType !== '' && n.ipMasq) steps.push(masqCleanupFor(n.ipMasqBackend).gc(n.name, keep));
+  await settleAll(steps);
+}
+
+/** Package-time warming (shared/cni/warm.ts) of the rule plans for a network's addresses: pure, touches nothing. */
+export function warmMasqPlans(conf: BaseConf, addresses: readonly string[]): void {
+  const addrs = addresses.map(masqAddr);
+  iptSetupLines(
+    conf.name,
+    'warm',
+    addrs.filter((a) => a.family === 4),
+  );
+  iptKnownTeardownLines(conf.name, 'warm', addrs);
+  nftSetupScript(conf.name, 'eth0', 'warm', addrs, [{ handle: 1, comment: 'x' }]);
+  knownFromPrev(conf, '1.1.0');
 }
