@@ -19,7 +19,7 @@
 import * as esbuild from 'esbuild';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
 import { selectPlugins } from './plugins.ts';
@@ -34,9 +34,15 @@ const IMPORT_META_URL_SHIM = `var ${IMPORT_META_URL}=require("node:url").pathToF
 const LAUNCH = '__cniLaunch';
 
 /**
- * `import … from 'node:fs'` → a tiny CJS module `module.exports = require('node:fs')`, so the ESM
- * output contains `require()` calls (esbuild's __require → the CJS wrapper's require) instead
- * of import statements, which could not live inside the async wrapper function.
+ * `import … from 'node:fs'` → a small ESM module over `require('node:fs')`, so that the output
+ * contains `require()` calls (esbuild's __require → the CJS wrapper's require) instead of import
+ * statements, which could not live inside the async wrapper function. It exports the module as
+ * default and each of its names (the ones the running Node has) as a binding of its own, each
+ * initialised by a pure call: tree-shaking keeps only the names something imports. (A CJS stub,
+ * `module.exports = require(…)`, costs more at run time: esbuild then converts it for every module
+ * that imports it, copying every name of the builtin each time — 3-4 ms per call, all told.)
+ * A binding that is kept is read when the stub is initialised: for a lazy property (util.aborted,
+ * fs.promises) that runs its getter at start-up, but only when something imports it by name.
  */
 const builtinsViaRequire: esbuild.Plugin = {
   name: 'builtins-via-require',
@@ -48,12 +54,31 @@ const builtinsViaRequire: esbuild.Plugin = {
         ? { path: args.path, external: true } // the require() inside our stub module
         : { path: args.path, namespace: 'builtin' },
     );
-    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: builtinStub(args.path), loader: 'js' }));
   },
 };
+
+const requireHere = createRequire(import.meta.url);
+
+function builtinStub(id: string): string {
+  const mod = requireHere(id) as Record<string, unknown>;
+  const lines = [`const m = require(${JSON.stringify(id)});`, 'const get = (k) => m[k];', 'export default m;'];
+  for (const key of Object.getOwnPropertyNames(mod)) {
+    if (key === 'default' || !isBindingName(key)) continue;
+    lines.push(`export const ${key} = /* @__PURE__ */ get(${JSON.stringify(key)});`);
+  }
+  return lines.join('\n');
+}
+
+function isBindingName(key: string): boolean {
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return false;
+  try {
+    new Function(`let ${key};`);
+    return true;
+  } catch {
+    return false; // a reserved word
+  }
+}
 
 export async function bundle(names: readonly string[] = [], opts: { analyze?: boolean } = {}): Promise<void> {
   const plugins = selectPlugins(names);

@@ -2,13 +2,13 @@
 // same environment and stdin, its stderr passed through, its error returned with its code.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { CniError, Code } from './errors.ts';
 import { pluginTypeProblem } from './validate.ts';
 import { parseResult, type Result } from './result.ts';
 import { execute, type Ctx, type Plugin } from './skel.ts';
 import { isSameBuild } from './build-id.ts';
 import type { Verb } from './env.ts';
+import { loadExeca } from '../host/exec.ts';
 
 export function findInPath(type: string, dirs: readonly string[]): string {
   const p = pluginTypeProblem(type);
@@ -61,6 +61,7 @@ export async function delegate(ctx: Ctx, type: string, verb: Exclude<Verb, 'VERS
   const bin = findInPath(type, ctx.env.path);
   const own = linked.get(type);
   if (own && isSameBuild(bin, type)) return runLinked(own, ctx, verb);
+  const execa = await loadExeca();
   const r = await execa(bin, [], {
     input: ctx.stdin,
     env: { ...process.env, CNI_COMMAND: verb },
