@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { podman } from './podman.ts';
 import { childCpuMs, env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, writeConflist, type Exec, type Row } from './measure.ts';
 
 const CNITOOL = resolve('.tools/bin/cnitool');
@@ -348,4 +349,5 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   firewall,
   tuning,
   'tuning-chain': tuningChain,
+  podman,
 };

@@ -22,13 +22,15 @@ fi
 # /usr/lib/cni; conntrack/socat/netcat/curl: portmap traffic checks in test
 # namespaces; hyperfine: benchmarks; podman (4.3; the suite sets its CNI backend itself) +
 # runc (crun refuses this kind of hybrid cgroup hierarchy) + busybox-static (the one binary of
-# the image the podman suite imports, as no registry is reachable): conformance/podman.
+# the image the podman suite imports, as no registry is reachable): conformance/podman;
+# netavark + aardvark-dns: podman's own backend, the bench's comparison (conformance/bench/podman.ts).
 PACKAGES=(
   iproute2 iptables nftables util-linux
   golang-go golang-github-appc-cni-dev containernetworking-plugins
   conntrack hyperfine strace socat netcat-openbsd curl
   dpkg-dev xz-utils ca-certificates
   podman runc busybox-static
+  netavark aardvark-dns
 )
 
 missing=()
