@@ -14,6 +14,8 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'firewall', entry: 'plugins/firewall/main.ts' },
   { name: 'host-local', entry: 'ipam/host-local/main.ts' },
   { name: 'tuning', entry: 'plugins/tuning/main.ts' },
+  { name: 'dhcp', entry: 'ipam/dhcp/main.ts' },
+  { name: 'dnsname', entry: 'plugins/dnsname/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

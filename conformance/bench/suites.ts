@@ -341,6 +341,69 @@ async function tuningChain(rows: Row[]): Promise<void> {
   }
 }
 
+/**
+ * dnsname alone on a prepared bridge with one other container attached, so that each ADD and DEL is
+ * the usual case: addnhosts rewritten and dnsmasq sent SIGHUP (the anchor's DEL stops it at the end).
+ */
+async function dnsname(rows: Row[]): Promise<void> {
+  const setup = {} as Record<Who, { br: string; net: string; conf: (cid: string) => string }>;
+  const call = (who: Who, cmd: string, cid: string): Exec => ({
+    bin: `${DIRS[who]}/dnsname`,
+    env: {
+      ...env(cmd, {
+        CNI_CONTAINERID: cid,
+        CNI_NETNS: '/var/run/netns/none',
+        CNI_IFNAME: 'eth0',
+        CNI_PATH: DIRS[who],
+        CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAME=${cid}`,
+      }),
+      XDG_RUNTIME_DIR: '',
+    },
+    stdin: setup[who].conf(cid),
+  });
+  try {
+    for (const [i, who] of (['ours', 'ref'] as Who[]).entries()) {
+      const br = `${prefix}dn${who[0]}`;
+      const net = `${prefix}-dn-${who}`;
+      await execa('ip', ['link', 'add', br, 'type', 'bridge']);
+      await execa('ip', ['addr', 'add', `10.174.${250 + i}.1/24`, 'dev', br]);
+      await execa('ip', ['link', 'set', br, 'up']);
+      let n = 2;
+      const ips = new Map<string, number>();
+      setup[who] = {
+        br,
+        net,
+        conf: (cid) => {
+          if (!ips.has(cid)) ips.set(cid, n++ % 250);
+          return JSON.stringify({
+            cniVersion: '1.0.0',
+            name: net,
+            type: 'dnsname',
+            domainName: 'dns.podman',
+            runtimeConfig: { aliases: { [net]: ['alias1', 'f00dfeedbeef'] } },
+            prevResult: {
+              cniVersion: '1.0.0',
+              interfaces: [{ name: br }, { name: 'eth0', sandbox: '/var/run/netns/none' }],
+              ips: [{ address: `10.174.${250 + i}.${ips.get(cid)}/24`, interface: 1 }],
+            },
+          });
+        },
+      };
+      await must(call(who, 'ADD', `${prefix}-anchor`));
+    }
+    await addDelPairs('dnsname (one other container attached; SIGHUP)', rows, (who, cmd, i) => call(who, cmd, `${prefix}-dn-${i}`));
+  } finally {
+    for (const who of ['ours', 'ref'] as Who[]) {
+      if (!setup[who]) continue;
+      await timeExec(call(who, 'DEL', `${prefix}-anchor`));
+      // The reference never removes its INPUT rule.
+      await execa('iptables', ['-D', 'INPUT', '-i', setup[who].br, '-p', 'udp', '-m', 'udp', '--dport', '53', '-j', 'ACCEPT'], { reject: false });
+      await execa('ip', ['link', 'del', setup[who].br], { reject: false });
+      rmSync(`/run/containers/cni/dnsname/${setup[who].net}`, { recursive: true, force: true });
+    }
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
@@ -349,5 +412,6 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   firewall,
   tuning,
   'tuning-chain': tuningChain,
+  dnsname,
   podman,
 };

@@ -5,7 +5,7 @@
 // and anything else on the host are left alone. Every step swallows
 // "already gone" and records other failures instead of throwing, because
 // cleanup runs in afterEach/afterAll after tests that may have failed halfway.
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.ts';
@@ -101,6 +101,29 @@ async function rmEntries(dir: string, match: (entry: string) => boolean, errors:
   for (const e of entries.filter(match)) await rmrf(join(dir, e), errors);
 }
 
+/** dnsname's default root: a run's networks there are `<root>/<prefix>-…`. */
+export const DNSNAME_ROOT = '/run/containers/cni/dnsname';
+
+/**
+ * Live (not zombie) dnsname dnsmasq processes (their --conf-file is under a dnsname root) whose
+ * command line matches. Other tests' dnsmasq (a DHCP server, say) are never touched.
+ */
+export async function dnsmasqProcesses(mentions: (s: string) => boolean): Promise<Array<{ pid: number; cmdline: string }>> {
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  for (const e of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = await readFile(`/proc/${e}/stat`, 'utf8');
+      if (!stat.includes('(dnsmasq)') || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmdline = (await readFile(`/proc/${e}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+      if (cmdline.includes('containers/cni/dnsname/') && mentions(cmdline)) out.push({ pid: Number(e), cmdline });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
 export interface CleanupReport {
   errors: string[];
 }
@@ -153,6 +176,17 @@ export async function cleanupPrefix(prefix: string, reg: Registry): Promise<Clea
     }
   });
 
+  // dnsname's dnsmasq of this run's networks (their conf-file path carries the network name).
+  await step('dnsmasq', async () => {
+    for (const { pid } of await dnsmasqProcesses(mentions)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+
   await step('iptables', () => cleanIptables(false, mentions, errors));
   await step('ip6tables', () => cleanIptables(true, mentions, errors));
 
@@ -183,6 +217,7 @@ export async function cleanupPrefix(prefix: string, reg: Registry): Promise<Clea
     await rmEntries(CNI_RESULTS_DIR, (e) => owns(e) || nets.some((n) => e.startsWith(`${n}-`)), errors);
     // host-local's default dataDir, in case a test did not set its own.
     await rmEntries(CNI_NETWORKS_DIR, (e) => owns(e) || nets.includes(e), errors);
+    await rmEntries(DNSNAME_ROOT, (e) => owns(e) || nets.includes(e), errors);
     for (const p of reg.paths) await rmrf(p, errors);
     await rmEntries(tmpdir(), (e) => e.startsWith(tmpPrefix(prefix)), errors);
     reg.paths.clear();
@@ -225,6 +260,7 @@ export async function leftovers(prefix: string = RUN_PREFIX): Promise<string[]> 
   for (const [dir, label] of [
     [CNI_RESULTS_DIR, 'cni cache'],
     [CNI_NETWORKS_DIR, 'host-local dir'],
+    [DNSNAME_ROOT, 'dnsname dir'],
     [tmpdir(), 'temp'],
   ] as const) {
     let entries: string[] = [];
@@ -235,6 +271,7 @@ export async function leftovers(prefix: string = RUN_PREFIX): Promise<string[]> 
     }
     for (const e of entries) if (owns(e) || e.startsWith(tmpPrefix(prefix))) found.push(`${label} ${join(dir, e)}`);
   }
+  for (const d of await dnsmasqProcesses(mentions)) found.push(`dnsmasq pid ${d.pid}: ${d.cmdline}`);
   if (prefix === RUN_PREFIX) {
     for (const p of registry.paths) {
       if (

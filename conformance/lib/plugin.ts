@@ -44,6 +44,8 @@ export interface PluginInvocation {
   timeoutMs?: number;
   /** Run the plugin inside this named netns (`ip netns exec`), e.g. a stand-in for the host. */
   inNetns?: string;
+  /** Enter inNetns with setns() alone (`nsenter --net`): /sys stays the host's, as some callers leave it. */
+  setnsOnly?: boolean;
 }
 
 export interface PluginResult {
@@ -111,7 +113,11 @@ export async function runPlugin(binPath: string, inv: PluginInvocation, stdin: o
   applyEnv(env, inv.extraEnv);
 
   const input = typeof stdin === 'string' ? stdin : JSON.stringify(stdin);
-  const [file, argv] = inv.inNetns ? ['ip', ['netns', 'exec', inv.inNetns, binPath]] : [binPath, []];
+  const [file, argv] = !inv.inNetns
+    ? [binPath, []]
+    : inv.setnsOnly
+      ? ['nsenter', [`--net=/var/run/netns/${inv.inNetns}`, '--', binPath]]
+      : ['ip', ['netns', 'exec', inv.inNetns, binPath]];
   const r = await withSharedHost(() => run(file, argv, { input, env, extendEnv: false, timeoutMs: inv.timeoutMs ?? 30_000 }));
   return {
     code: r.code,

@@ -23,7 +23,7 @@ import { generateCorpus, type Context, type PluginName } from './corpus.ts';
 import { foreignLinks, runAll, runCase, type Verdict } from './runner.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
-const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall', 'tuning'];
+const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall', 'tuning', 'dnsname'];
 const ok = PLUGINS.every(haveOurBin);
 
 describe.skipIf(!ok)('robustness: bad input corpus', () => {
@@ -38,7 +38,15 @@ describe.skipIf(!ok)('robustness: bad input corpus', () => {
     // Paths hostile dataDirs aim at must stay absent too.
     for (const p of ['/etc/cni-ts-evil', '/tmp/a\nb', resolve('relative')]) trackPath(p);
     // The firewall plugin's per-attachment records of this network must not appear either.
-    dirs = [ctx.dataDir, `/var/lib/cni/networks/${ctx.net}`, `/var/lib/cni/firewall/${ctx.net}`, '/etc/cni-ts-evil', resolve('relative'), '/proc/cni-ts-x'];
+    dirs = [
+      ctx.dataDir,
+      `/var/lib/cni/networks/${ctx.net}`,
+      `/var/lib/cni/firewall/${ctx.net}`,
+      '/etc/cni-ts-evil',
+      resolve('relative'),
+      '/proc/cni-ts-x',
+      `/run/containers/cni/dnsname/${ctx.net}`,
+    ];
     trackPath(`/var/lib/cni/firewall/${ctx.net}`);
   });
 

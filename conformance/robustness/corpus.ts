@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'dnsname';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -151,6 +151,21 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         sysctl: { 'net.core.somaxconn': '512' },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
       };
+    case 'dnsname':
+      // A valid ADD would fail only for want of the bridge, read before anything is written.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'dnsname',
+        domainName: 'dns.podman',
+        capabilities: { aliases: true },
+        runtimeConfig: { aliases: { [c.net]: ['web'] } },
+        prevResult: {
+          cniVersion: '1.1.0',
+          interfaces: [{ name: c.bridge }, { name: 'eth0', sandbox: c.netns }],
+          ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 1 }],
+        },
+      };
   }
 }
 
@@ -175,6 +190,7 @@ const VERBS: Record<PluginName, Verb[]> = {
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
+  dnsname: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -245,7 +261,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
     if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
-    if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
+    if ((p === 'tuning' || p === 'dnsname') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
   return m;
@@ -433,7 +449,33 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   if (p === 'tuning') tuningMutations(field, m);
+  if (p === 'dnsname') dnsnameMutations(field, m, c);
   return m;
+}
+
+function dnsnameMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[], c: Context): void {
+  // Names reach addnhosts lines and dnsmasq.conf: anything that is not a DNS name is refused.
+  const dnsName = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
+  const bad = HOSTILE_STRINGS.filter((s) => !dnsName.test(s));
+  for (const [i, v] of [...bad, '', 'a..b', '-a', 'x\naddn-hosts=/etc/shadow', 42, []].entries()) {
+    field('domainName', v, /domainName/, i < 6 ? ['ADD', 'DEL', 'CHECK', 'GC'] : ['ADD']);
+  }
+  field('domainName', undefined, /domainName/);
+  for (const v of [...bad, '10.0.0.9\tvictim', 42]) field(`runtimeConfig.aliases.${c.net}`, ['web', v], /aliases/, ['ADD']);
+  field('runtimeConfig.aliases', 'x', /aliases|runtimeConfig/, ['ADD']);
+  for (const v of HOSTILE_ENV.filter((s) => !dnsName.test(s))) {
+    m.push({
+      what: `CNI_ARGS K8S_POD_NAME=${show(v)}`,
+      verbs: ['ADD', 'DEL', 'CHECK'],
+      env: { CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAME=${v}` },
+      msg: /K8S_POD_NAME|arg/i,
+    });
+  }
+  field('prevResult', undefined, /prevResult/, ['ADD', 'CHECK']);
+  for (const v of ['a b', 'br0 -j ACCEPT', 'a"b', 'a\nb', 'x'.repeat(16), '', '$(id)']) {
+    field('prevResult.interfaces', [{ name: v }, { name: 'eth0', sandbox: c.netns }], /interface/i, ['ADD', 'CHECK']);
+  }
+  field('prevResult.interfaces', [], /interface/i, ['ADD', 'CHECK']);
 }
 
 function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {

@@ -1,12 +1,14 @@
 // Faults: plugins SIGKILLed mid-ADD, a failing or exhausted IPAM, a vanished namespace, a bridge
 // deleted under a running container, a full or read-only data directory, and concurrent ADD/DEL
 // on a bridge that does not exist yet. Each must end in clear errors and no partial state.
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import {
   baseEnv,
+  bridgeName,
   containerId,
   createNetns,
   deleteNetns,
@@ -21,6 +23,7 @@ import {
   ourBin,
   run,
   snapshotHost,
+  trackLink,
   OUR_BIN_DIR,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
@@ -28,6 +31,8 @@ import { addChain, bridgeConf, call, delChain, leases, portmapConf, waitProcsGon
 import { SCALE, report } from './scale.ts';
 import { diff, newCtr, newNet, nsName, snap, warmUp } from './state.ts';
 import { FIREWALL, makeHost, trackState } from '../firewall/sandbox.ts';
+import { DNSNAME_ROOT, dnsmasqProcesses } from '../lib/cleanup.ts';
+import { stopAtCleanup as stopDnsmasqAtCleanup } from '../dnsname/helpers.ts';
 import { call as callTuning, conf as tuningConf, makeEnv as makeTuningEnv, snapshot as tuningSnapshot } from '../tuning/helpers.ts';
 
 const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
@@ -313,6 +318,77 @@ describe.skipIf(!haveOurBin('tuning'))('robustness: tuning faults', () => {
       await deleteNetns(e.ns);
     }
     report('tuning SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveOurBin('dnsname'))('robustness: dnsname faults', () => {
+  useCleanup({ scope: 'all' });
+
+  it('SIGKILL at a random point of a dnsname ADD, then DEL leaves the other container served, one dnsmasq, nothing else', { timeout: 300_000 }, async () => {
+    const net = netName();
+    const br = bridgeName();
+    trackLink(br);
+    stopDnsmasqAtCleanup(net);
+    await run('ip', ['link', 'add', br, 'type', 'bridge']);
+    await run('ip', ['addr', 'add', '10.174.3.1/24', 'dev', br]);
+    await run('ip', ['link', 'set', br, 'up']);
+    const conf = (ip: string) => ({
+      cniVersion: '1.0.0',
+      name: net,
+      type: 'dnsname',
+      domainName: 'dns.test',
+      prevResult: {
+        cniVersion: '1.0.0',
+        interfaces: [{ name: br }, { name: 'eth0', sandbox: '/var/run/netns/x' }],
+        ips: [{ address: `${ip}/24`, interface: 1 }],
+      },
+    });
+    const env = (cmd: string, cid: string) => {
+      const e: Record<string, string> = {
+        ...baseEnv(),
+        CNI_COMMAND: cmd,
+        CNI_CONTAINERID: cid,
+        CNI_NETNS: '/var/run/netns/none',
+        CNI_IFNAME: 'eth0',
+        CNI_PATH: OUR_BIN_DIR,
+        CNI_ARGS: `K8S_POD_NAME=${cid}`,
+      };
+      delete e.XDG_RUNTIME_DIR;
+      return e;
+    };
+    const call = (cmd: string, cid: string, ip: string) =>
+      execa(ourBin('dnsname'), [], { env: env(cmd, cid), extendEnv: false, input: JSON.stringify(conf(ip)), reject: false });
+    const t0 = performance.now();
+    const anchor = await call('ADD', 'anchor', '10.174.3.2');
+    // Kills spread over a whole ADD as long as this machine takes for one (start-up included).
+    const span = Math.ceil(performance.now() - t0);
+    expect(anchor.exitCode, String(anchor.stdout)).toBe(0);
+    const problems: string[] = [];
+    let killed = 0;
+    const trials = Math.max(4, SCALE.killTrials >> 1);
+    for (let t = 0; t < trials; t++) {
+      const cid = `victim${t}`;
+      const delay = randomInt(0, span + 1);
+      const child = call('ADD', cid, `10.174.3.${10 + t}`);
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const r = await child;
+      clearTimeout(timer);
+      if (r.signal === 'SIGKILL') killed++;
+      await new Promise((res) => setTimeout(res, 200)); // an orphaned flock(1) or ip finishes first
+      const del = await call('DEL', cid, `10.174.3.${10 + t}`);
+      if (del.exitCode !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL ${del.stdout}`);
+      const hosts = readFileSync(`${DNSNAME_ROOT}/${net}/addnhosts`, 'utf8');
+      const procs = await dnsmasqProcesses((s) => s.includes(`/${net}/dnsmasq.conf`));
+      if (hosts !== '10.174.3.2\tanchor\n' || procs.length !== 1) {
+        problems.push(`trial ${t} (killed after ${delay} ms): addnhosts ${JSON.stringify(hosts)}, ${procs.length} dnsmasq`);
+      }
+    }
+    const last = await call('DEL', 'anchor', '10.174.3.2');
+    expect(last.exitCode, String(last.stdout)).toBe(0);
+    expect(existsSync(`${DNSNAME_ROOT}/${net}`)).toBe(false);
+    expect(await dnsmasqProcesses((s) => s.includes(`/${net}/dnsmasq.conf`))).toEqual([]);
+    report('dnsname SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
     expect(problems).toEqual([]);
   });
 });

@@ -23,6 +23,9 @@ fi
 # namespaces; hyperfine: benchmarks; podman (4.3; the suite sets its CNI backend itself) +
 # runc (crun refuses this kind of hybrid cgroup hierarchy) + busybox-static (the one binary of
 # the image the podman suite imports, as no registry is reachable): conformance/podman;
+# dnsmasq-base (the dnsmasq our dnsname runs) + golang-github-containernetworking-plugin-dnsname
+# (containers/dnsname 1.3.1, /usr/lib/cni/dnsname, the reference): conformance/dnsname; dnsmasq-base is also
+# the DHCP server of conformance/dhcp.
 # netavark + aardvark-dns: podman's own backend, the bench's comparison (conformance/bench/podman.ts).
 PACKAGES=(
   iproute2 iptables nftables util-linux
@@ -30,6 +33,7 @@ PACKAGES=(
   conntrack hyperfine strace socat netcat-openbsd curl
   dpkg-dev xz-utils ca-certificates
   podman runc busybox-static
+  dnsmasq-base golang-github-containernetworking-plugin-dnsname
   netavark aardvark-dns
 )
 

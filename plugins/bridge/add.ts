@@ -3,39 +3,39 @@ import { isV4 } from '../../shared/host/addr.ts';
 import { CniError, Code, settleAll, wrap } from '../../shared/cni/errors.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
 import { batchFailure, ipBatch, ipPlan, line, parseLinks } from '../../shared/host/iproute2.ts';
-import { delegate } from '../../shared/cni/ipam.ts';
+import { ipamAdd, ipamNeedsLink } from '../../shared/cni/ipam.ts';
 import { run } from '../../shared/host/exec.ts';
 import { writeHost, writeInNetns } from '../../shared/host/sysctl.ts';
-import { masqAddr, masqFor, type Undo } from '../../shared/host/ipmasq.ts';
+import { masqAddr, masqFor } from '../../shared/host/ipmasq.ts';
+import { withUndo, type UndoStack } from '../../shared/cni/undo.ts';
+import { linkReader, waitOperUp, type LinkReader, type LinkState } from '../../shared/host/link-state.ts';
+import { randomMac } from '../../shared/host/mac.ts';
+import { randomVethName } from '../../shared/host/veth.ts';
+import { configureIface } from '../../shared/host/iface.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { loadConf, type BridgeConf } from './config.ts';
 import {
   bridgeL3Batch,
   calcGateways,
-  containerBatch,
   forwardingSysctls,
   gatewayBatch,
   hostBatch,
   hostSysctls,
-  ipv6Sysctls,
   linkSysctls,
-  randomMac,
-  randomVethName,
   vlanBatch,
   type BridgeAddr,
   type HostPlanInput,
   type L3Plan,
 } from './plan.ts';
-import { defaultPvid, isBridge, linkExists, linkFlags, linkMac, macPinned, waitPortUp } from './host.ts';
 import { spoofSetup } from './macspoof.ts';
 import { chooseBackend } from './backend.ts';
 
 /** The bridge as it is now; an existing link of that name that is not a bridge fails here. */
-function bridgeState(conf: BridgeConf): HostPlanInput['bridge'] {
+function bridgeState(conf: BridgeConf, now: LinkState | undefined): HostPlanInput['bridge'] {
   const br = conf.bridge;
-  if (!linkExists(br)) return { exists: false, mac: randomMac() };
-  if (!isBridge(br)) throw new CniError(Code.Internal, `failed to create bridge "${br}": "${br}" already exists but is not a bridge`);
-  return { exists: true, pinned: macPinned(br), mac: linkMac(br) ?? randomMac() };
+  if (!now) return { exists: false, mac: randomMac() };
+  if (!now.isBridge) throw new CniError(Code.Internal, `failed to create bridge "${br}": "${br}" already exists but is not a bridge`);
+  return { exists: true, pinned: now.pinned, mac: now.mac ?? randomMac() };
 }
 
 /** The bridge's addresses from the batch's only output, its closing `addr show`. */
@@ -51,10 +51,10 @@ const bridgeAddrsOf = (outputs: unknown[]): BridgeAddr[] =>
  * only once its `link add` has run: when that line fails (the container already has `ifname`),
  * the links are not ours to delete.
  */
-async function runHostBatch(conf: BridgeConf, input: HostPlanInput, readAddrs: boolean, undo: Undo[]): Promise<BridgeAddr[]> {
+async function runHostBatch(conf: BridgeConf, input: HostPlanInput, readAddrs: boolean, undo: UndoStack, links: LinkReader): Promise<BridgeAddr[]> {
   const delVeth = () => ipBatch([line('link', 'del', 'dev', input.hostVeth)], { allowFail: true }).then(() => undefined);
   for (let attempt = 0; ; attempt++) {
-    const plan = hostBatch(attempt === 0 ? input : { ...input, bridge: bridgeState(conf) });
+    const plan = hostBatch(attempt === 0 ? input : { ...input, bridge: bridgeState(conf, await links.get(conf.bridge)) });
     const lines = plan.map((p) => p.line);
     if (readAddrs) lines.push(line('addr', 'show', 'dev', conf.bridge));
     const r = await ipBatch(lines, { allowFail: true, json: readAddrs });
@@ -72,10 +72,9 @@ async function runHostBatch(conf: BridgeConf, input: HostPlanInput, readAddrs: b
 }
 
 /** The link batch's bridge lines are no-ops: it exists, its MAC is pinned, it is up (and promiscuous if asked). */
-function bridgeUnchanged(conf: BridgeConf, bridge: HostPlanInput['bridge']): boolean {
-  if (!bridge.exists || !bridge.pinned) return false;
-  const f = linkFlags(conf.bridge);
-  return f.up && (!conf.promiscMode || f.promisc);
+function bridgeUnchanged(conf: BridgeConf, bridge: HostPlanInput['bridge'], now: LinkState | undefined): boolean {
+  if (!bridge.exists || !bridge.pinned || !now) return false;
+  return now.up && (!conf.promiscMode || now.promisc);
 }
 
 const writeAllHost = (settings: ReadonlyArray<readonly [string, string]>) => {
@@ -86,13 +85,13 @@ export async function add(ctx: Ctx): Promise<Result> {
   const conf = loadConf(ctx.raw, ctx.env.args);
   const { netns, ifname, containerId } = ctx.env;
   assertNetns(netns);
-  const bridge = bridgeState(conf); // an existing non-bridge fails before IPAM hands out anything
+  const links = linkReader();
+  const brNow = await links.get(conf.bridge);
+  const bridge = bridgeState(conf, brNow); // an existing non-bridge fails before IPAM hands out anything
   const l3 = conf.ipamType !== '';
-  // Undo steps, run in reverse when anything fails: a failed ADD leaves nothing behind. Each is
-  // queued only once its step has succeeded, so a failure undoes exactly what this call created
-  // and never what an earlier ADD of the same container made (a retried ADD, refused by IPAM).
-  const undo: Undo[] = [];
-  try {
+  // A failed ADD leaves nothing behind: each undo step is queued only once its step has succeeded
+  // (shared/cni/undo.ts), so a failure never undoes what an earlier ADD of the same container made.
+  return withUndo(async (undo) => {
     const hostVeth = randomVethName();
     const containerMac = conf.mac ?? randomMac();
 
@@ -101,17 +100,15 @@ export async function add(ctx: Ctx): Promise<Result> {
     // itself as it is: an ADD whose IPAM fails (bad input) must not have created or changed a
     // bridge, so a new or unpinned bridge waits for IPAM. IPAM is first in the list, then the
     // links: when a retried ADD fails everywhere, theirs are the messages that win.
-    const ipamP = l3
-      ? delegate(ctx, conf.ipamType, 'ADD').then((r) => {
-          undo.push(() => delegate(ctx, conf.ipamType, 'DEL').then(() => undefined));
-          return r;
-        })
-      : Promise.resolve(undefined);
-    if (l3 && !bridgeUnchanged(conf, bridge)) await ipamP;
+    // An IPAM that speaks over the link (dhcp) runs once the links exist, as in the reference.
+    const needsLink = ipamNeedsLink(conf.ipamType);
+    const startIpam = () => (l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined));
+    let ipamP = needsLink ? undefined : startIpam();
+    if (ipamP && l3 && !bridgeUnchanged(conf, bridge, brNow)) await ipamP;
     const linksP = (async () => {
-      const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, bridge }, l3 && conf.isGateway, undo);
+      const addrs = await runHostBatch(conf, { conf, netns, ifname, hostVeth, containerMac, bridge }, l3 && conf.isGateway, undo, links);
       writeAllHost(hostSysctls(conf.bridge, hostVeth));
-      const vlans = vlanBatch(conf, hostVeth, defaultPvid(conf.bridge));
+      const vlans = vlanBatch(conf, hostVeth, brNow?.defaultPvid ?? 1);
       if (vlans.length)
         await run('bridge', ['-batch', '-'], { input: `${vlans.join('\n')}\n` }).catch((e) => {
           throw wrap('failed to set up VLANs', e);
@@ -119,16 +116,20 @@ export async function add(ctx: Ctx): Promise<Result> {
       if (l3) await writeInNetns(netns, linkSysctls(conf, ifname));
       return addrs;
     })();
+    if (!ipamP) {
+      await linksP;
+      ipamP = startIpam();
+    }
     await settleAll<unknown>([ipamP, linksP]);
     const ipamResult = await ipamP;
     const brAddrs = await linksP;
+    const portUp = () => (conf.disableContainerInterface ? undefined : waitOperUp(links, hostVeth));
 
     // Stage 2: what needs the addresses, side by side: the bridge's layer 3, the container's
     // addresses and routes, masquerade.
     let plan: L3Plan | undefined;
     const steps: Array<Promise<unknown>> = [];
-    if (l3) {
-      if (!ipamResult?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
+    if (l3 && ipamResult) {
       plan = calcGateways(conf, ipamResult);
       const l3Lines = bridgeL3Batch(
         conf.bridge,
@@ -136,39 +137,25 @@ export async function add(ctx: Ctx): Promise<Result> {
         gatewayBatch(conf, conf.bridge, brAddrs, plan.gateways),
       );
       writeAllHost(forwardingSysctls(plan.gateways));
-      const l3Plan = plan;
-      steps.push(configureContainer(conf, netns, ifname, l3Plan).then(() => portUp(conf, hostVeth)));
+      // Routes via an IPv6 gateway wait for DAD only when DAD is on (enabledad).
+      const settle = conf.enabledad && plan.ips.some((i) => i.gateway && !isV4(i.gateway));
+      steps.push(configureIface(netns, { ifname, index: 2, ips: plan.ips, routes: plan.routes }, { settle }).then(portUp));
       if (l3Lines.length) steps.push(ipPlan(l3Lines));
       if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
       if (conf.ipMasq) {
         const masq = masqFor(await chooseBackend(conf.ipMasqBackend));
-        steps.push(
-          masq
-            .setup(
-              conf.name,
-              ifname,
-              containerId,
-              l3Plan.ips.map((i) => masqAddr(i.address)),
-            )
-            .then((u) => undo.push(u)),
-        );
+        const addrs = plan.ips.map((i) => masqAddr(i.address));
+        steps.push(masq.setup(conf.name, ifname, containerId, addrs).then((u) => undo.push(u)));
       }
     } else {
       if (conf.macspoofchk) steps.push(spoofSetup(containerId, ifname, hostVeth, containerMac).then((u) => undo.push(u)));
-      if (!conf.disableContainerInterface)
-        steps.push(
-          ipBatch([line('link', 'set', 'dev', ifname, 'up')], { netns })
-            .catch((e) => {
-              throw wrap(`failed to set "${ifname}" up`, e);
-            })
-            .then(() => portUp(conf, hostVeth)),
-        );
+      if (!conf.disableContainerInterface) steps.push(configureIface(netns, { ifname, index: 2, ips: [], routes: [] }).then(portUp));
     }
     await settleAll(steps);
 
     const interfaces: Interface[] = [
-      { name: conf.bridge, mac: linkMac(conf.bridge) ?? '' },
-      { name: hostVeth, mac: linkMac(hostVeth) ?? '' },
+      { name: conf.bridge, mac: (await links.get(conf.bridge))?.mac ?? '' },
+      { name: hostVeth, mac: (await links.get(hostVeth))?.mac ?? '' },
       { name: ifname, mac: containerMac, sandbox: netns },
     ];
     const result: Result = { interfaces };
@@ -179,48 +166,7 @@ export async function add(ctx: Ctx): Promise<Result> {
     const dns = hasDns(conf.raw.dns) ? conf.raw.dns : ipamResult?.dns;
     if (dns) result.dns = dns;
     return result;
-  } catch (e) {
-    for (const u of undo.reverse()) await u().catch(() => undefined);
-    throw e;
-  }
-}
-
-const portUp = (conf: BridgeConf, hostVeth: string) => (conf.disableContainerInterface ? undefined : waitPortUp(hostVeth));
-
-/** Container side: the IPv6 sysctls (one process, only with an IPv6 address), then addresses, link up and routes (one ip batch). */
-async function configureContainer(conf: BridgeConf, netns: string, ifname: string, plan: L3Plan): Promise<void> {
-  await writeInNetns(netns, ipv6Sysctls(ifname, plan.ips));
-  const c = containerBatch(ifname, plan.ips, plan.routes, true);
-  // Routes via an IPv6 gateway wait for DAD only when DAD is on (enabledad).
-  const settle = conf.enabledad && plan.ips.some((i) => i.gateway && !isV4(i.gateway));
-  if (settle) {
-    await ipBatch(c.addrs, { netns }).catch((e) => {
-      throw wrap(`failed to configure "${ifname}"`, e);
-    });
-    await settleAddresses(netns, ifname);
-    if (c.routes.length)
-      await ipBatch(c.routes, { netns }).catch((e) => {
-        throw wrap('failed to add route', e);
-      });
-  } else {
-    await ipBatch([...c.addrs, ...c.routes], { netns }).catch((e) => {
-      throw wrap(`failed to configure "${ifname}"`, e);
-    });
-  }
+  });
 }
 
 const hasDns = (d: BridgeConf['raw']['dns']): boolean => !!d && !!(d.nameservers?.length || d.domain || d.search?.length || d.options?.length);
-
-/** enabledad: wait (up to 5 s) for the container's IPv6 addresses to leave the tentative state. */
-async function settleAddresses(netns: string, ifname: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const r = await ipBatch([line('addr', 'show', 'dev', ifname)], { netns, json: true });
-    const addrs = parseLinks(r.outputs[0] ?? [])[0]?.addr_info ?? [];
-    const bad = addrs.find((a) => a.dadfailed);
-    if (bad) throw new CniError(Code.Internal, `failed to settle addresses for "${ifname}": ${bad.local} failed duplicate address detection`);
-    if (!addrs.some((a) => a.family === 'inet6' && a.tentative)) return;
-    if (Date.now() > deadline) throw new CniError(Code.Internal, `failed to settle addresses for "${ifname}": addresses still tentative after 5s`);
-    await new Promise((r2) => setTimeout(r2, 50));
-  }
-}

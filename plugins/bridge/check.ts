@@ -1,5 +1,5 @@
-import { canonCidr, networkCidr, parseIp, same } from '../../shared/host/addr.ts';
-import { ipBatch, line, parseLinks, parseRoutes, type Link, type RouteJson } from '../../shared/host/iproute2.ts';
+import { ipBatch, line, parseLinks, type Link } from '../../shared/host/iproute2.ts';
+import { checkIfaceState, readIface, type IfaceState } from '../../shared/host/iface-check.ts';
 import { assertNetns } from '../../shared/host/netns.ts';
 import { delegate } from '../../shared/cni/ipam.ts';
 import { prevResultOf } from '../../shared/cni/config.ts';
@@ -11,28 +11,17 @@ import { loadConf, type BridgeConf } from './config.ts';
 
 const fail = (msg: string) => new CniError(Code.Internal, msg);
 
-/** `ip -d -j -batch` (details give the link kind), one process for all the reads of one namespace. */
-async function readDetailed(lines: string[], netns?: string): Promise<unknown[][]> {
-  const r = await ipBatch(lines, { details: true, json: true, force: true, allowFail: true, ...(netns ? { netns } : {}) });
+/** `ip -d -j -batch` (details give the link kind) on the host. */
+async function readDetailed(lines: string[]): Promise<unknown[][]> {
+  const r = await ipBatch(lines, { details: true, json: true, force: true, allowFail: true });
   if (r.exitCode !== 0 && !saysNotFound(r)) throw fail(r.stderr.trim());
   return r.outputs;
 }
 
 const sameMac = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
-const routeDst = (r: RouteJson): string => {
-  if (r.dst === 'default') return r.gateway?.includes(':') ? '::/0' : r.gateway ? '0.0.0.0/0' : 'default';
-  if (r.dst.includes('/')) return canonCidr(r.dst);
-  return canonCidr(`${r.dst}/${r.dst.includes(':') ? 128 : 32}`);
-};
 
 /** The pure part of CHECK: prevResult against what the kernel shows (containernetworking/plugins `plugins/main/bridge/bridge.go` cmdCheck, in its order). */
-export function checkState(
-  conf: BridgeConf,
-  prev: Result,
-  env: { netns: string; ifname: string },
-  host: Link[],
-  cont: { link?: Link; routes: RouteJson[] },
-): void {
+export function checkState(conf: BridgeConf, prev: Result, env: { netns: string; ifname: string }, host: Link[], cont: IfaceState): void {
   const ifs = prev.interfaces ?? [];
   const br = ifs.find((i) => i.name === conf.bridge);
   const ci = ifs.find((i) => i.name === env.ifname && i.sandbox === env.netns);
@@ -65,22 +54,7 @@ export function checkState(
     }
   }
   if (!found) throw fail(`CNI veth created for bridge ${conf.bridge} was not found`);
-  const addrs = (cl.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
-  const mine = cont.routes.filter((r) => r.dev === env.ifname);
-  for (const ip of prev.ips ?? []) {
-    const want = canonCidr(ip.address);
-    if (!addrs.some((a) => canonCidr(a) === want)) throw fail(`Failed to match addr ${ip.address} on interface ${env.ifname}`);
-    const net = networkCidr(want);
-    if (!mine.some((r) => routeDst(r) === net || r.dst === want.split('/')[0])) throw fail(`Failed to find route for ${ip.address} on interface ${env.ifname}`);
-  }
-  for (const rt of prev.routes ?? []) {
-    const dst = canonCidr(rt.dst);
-    const ok = mine.some((r) => {
-      const d = r.dst === 'default' ? (r.gateway?.includes(':') || (r.gateway === undefined && dst.includes(':')) ? '::/0' : '0.0.0.0/0') : routeDst(r);
-      return d === dst && (rt.gw === undefined || r.gateway === rt.gw || (r.gateway !== undefined && same(parseIp(r.gateway), parseIp(rt.gw))));
-    });
-    if (!ok) throw fail(`Expected Route {Dst:${rt.dst} GW:${rt.gw ?? '<nil>'}} not found in routing table`);
-  }
+  checkIfaceState(env.ifname, prev, { link: cl, routes: cont.routes });
 }
 
 export async function check(ctx: Ctx): Promise<void> {
@@ -91,13 +65,6 @@ export async function check(ctx: Ctx): Promise<void> {
   if (conf.ipamType !== '') await delegate(ctx, conf.ipamType, 'CHECK');
   const prev = prevResultOf(conf.raw, ctx.cniVersion);
   if (!prev) throw fail('Required prevResult missing');
-  const [hostOut, contOut] = await Promise.all([
-    readDetailed([line('link', 'show')]),
-    readDetailed([line('addr', 'show', 'dev', ifname), line('route', 'show', 'table', 'all')], netns),
-  ]);
-  const host = parseLinks(hostOut[0] ?? []);
-  // A missing container link leaves only the route listing.
-  const contLink = contOut.length === 2 ? parseLinks(contOut[0] ?? [])[0] : undefined;
-  const routes = parseRoutes(contOut[contOut.length - 1] ?? []);
-  checkState(conf, prev, { netns, ifname }, host, { ...(contLink ? { link: contLink } : {}), routes });
+  const [hostOut, cont] = await Promise.all([readDetailed([line('link', 'show')]), readIface(netns, ifname)]);
+  checkState(conf, prev, { netns, ifname }, parseLinks(hostOut[0] ?? []), cont);
 }

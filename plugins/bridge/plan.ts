@@ -1,22 +1,12 @@
 // Pure planning for bridge ADD: gateways, routes, sysctls and the ip batch scripts, computed
 // from the config and the IPAM result before anything touches the kernel.
-import { randomBytes } from 'node:crypto';
 import { canonCidr, inCidr, ipString, isV4, networkOf, nextIp, parseCidr } from '../../shared/host/addr.ts';
 import { line, type PlannedLine } from '../../shared/host/iproute2.ts';
+import { vethPairLine } from '../../shared/host/veth.ts';
 import type { IpConfig, Result, Route } from '../../shared/cni/result.ts';
 import { CniError, Code } from '../../shared/cni/errors.ts';
 import { sysctlPath } from '../../shared/host/sysctl.ts';
 import type { BridgeConf } from './config.ts';
-
-/** `veth` + 8 lowercase hex digits, as the reference names the host end. */
-export const randomVethName = (): string => `veth${randomBytes(4).toString('hex')}`;
-
-/** A random locally administered unicast MAC (what the kernel picks for a new veth/bridge). */
-export function randomMac(): string {
-  const b = randomBytes(6);
-  b[0] = (b[0]! & 0xfe) | 0x02;
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-}
 
 export interface Gateway {
   /** gateway/len (the IP's mask) */
@@ -82,16 +72,6 @@ export function linkSysctls(conf: BridgeConf, ifname: string): Array<[string, st
   return s;
 }
 
-/** The IPv6 knobs, only when IPAM handed out an IPv6 address. */
-export function ipv6Sysctls(ifname: string, ips: readonly IpConfig[]): Array<[string, string]> {
-  if (!ips.some((i) => !isV4(i.address))) return [];
-  return [
-    [sysctlPath('net', 'ipv6', 'conf', 'lo', 'disable_ipv6'), '0'],
-    [sysctlPath('net', 'ipv6', 'conf', ifname, 'disable_ipv6'), '0'],
-    [sysctlPath('net', 'ipv6', 'conf', ifname, 'keep_addr_on_down'), '1'],
-  ];
-}
-
 export interface HostPlanInput {
   conf: BridgeConf;
   netns: string;
@@ -127,11 +107,7 @@ export function hostBatch(p: HostPlanInput): HostLine[] {
   }
   if (conf.promiscMode) lines.push({ line: line('link', 'set', 'dev', br, 'promisc', 'on'), failure: onBridge });
   lines.push({ line: line('link', 'set', 'dev', br, 'up'), failure: onBridge });
-  lines.push({
-    line: line('link', 'add', hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', ifname, ...mtu, 'address', p.containerMac, 'netns', p.netns),
-    failure: 'failed to make veth pair',
-    creates: 'veth',
-  });
+  lines.push(vethPairLine({ hostVeth, ifname, netns: p.netns, mtu: conf.mtu, containerMac: p.containerMac }));
   lines.push({ line: line('link', 'set', 'dev', hostVeth, 'master', br), failure: onPort });
   lines.push({
     line: line(
@@ -226,30 +202,4 @@ export function gatewayBatch(conf: BridgeConf, dev: string, current: readonly Br
     have.push({ family: g.family, cidr: want });
   }
   return lines;
-}
-
-/** Container-side batch: addresses, link up, routes (ECMP-appending like the reference). */
-export function containerBatch(ifname: string, ips: readonly IpConfig[], routes: readonly Route[], up: boolean): { addrs: string[]; routes: string[] } {
-  const addrs: string[] = [];
-  for (const ipc of ips) {
-    if (ipc.interface !== 2) throw new CniError(Code.Internal, `failed to add IP addr ${ipc.address} to "${ifname}": invalid interface index`);
-    addrs.push(
-      isV4(ipc.address) ? line('addr', 'add', canonCidr(ipc.address), 'brd', '+', 'dev', ifname) : line('addr', 'add', canonCidr(ipc.address), 'dev', ifname),
-    );
-  }
-  if (up) addrs.push(line('link', 'set', 'dev', ifname, 'up'));
-  const gw4 = ips.find((i) => i.gateway && isV4(i.gateway))?.gateway;
-  const gw6 = ips.find((i) => i.gateway && !isV4(i.gateway))?.gateway;
-  const out: string[] = [];
-  for (const r of routes) {
-    const gw = r.gw ?? (isV4(r.dst) ? gw4 : gw6);
-    const t: (string | number)[] = ['route', 'append', canonCidr(r.dst)];
-    if (gw) t.push('via', gw);
-    t.push('dev', ifname);
-    if (r.priority) t.push('metric', r.priority);
-    if (r.table) t.push('table', r.table);
-    if (r.scope !== undefined) t.push('scope', r.scope);
-    out.push(line(...t));
-  }
-  return { addrs, routes: out };
 }

@@ -3,19 +3,9 @@ import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/cni/warm.ts';
 import { parseLinks } from '../../shared/host/iproute2.ts';
 import { iptSetupLines, iptKnownTeardownLines, masqAddr, nftSetupScript } from '../../shared/host/ipmasq.ts';
 import { loadConf } from './config.ts';
-import {
-  bridgeL3Batch,
-  calcGateways,
-  containerBatch,
-  forwardingSysctls,
-  gatewayBatch,
-  hostBatch,
-  hostSysctls,
-  ipv6Sysctls,
-  linkSysctls,
-  vlanBatch,
-} from './plan.ts';
+import { bridgeL3Batch, calcGateways, forwardingSysctls, gatewayBatch, hostBatch, hostSysctls, linkSysctls, vlanBatch } from './plan.ts';
 import { spoofSetupScript } from './macspoof.ts';
+import { ifaceBatch, ipv6Sysctls } from '../../shared/host/iface.ts';
 
 const IPAM = { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }], [{ subnet: 'fd00:250::/64' }]] };
 
@@ -58,7 +48,7 @@ export function warm(): void {
       vlanBatch(conf, 'veth00000000', 1);
       linkSysctls(conf, 'eth0');
       ipv6Sysctls('eth0', plan.ips);
-      containerBatch('eth0', plan.ips, plan.routes, true);
+      ifaceBatch({ ifname: 'eth0', index: 2, ips: plan.ips, routes: plan.routes });
       const addrs = plan.ips.map((i) => masqAddr(i.address));
       iptSetupLines(
         conf.name,

@@ -7,7 +7,7 @@ import { goObject, int, parseConfig } from '../../shared/cni/schema.ts';
 import { parseCniArgs } from '../../shared/cni/args.ts';
 import { invalidConfig } from '../../shared/cni/errors.ts';
 import { pathProblem } from '../../shared/cni/validate.ts';
-import { parseMac } from './mac.ts';
+import { parseMac } from '../../shared/host/mac.ts';
 import { sysctlKeyProblem, sysctlValueProblem } from './sysctl-key.ts';
 
 /** tuning.go `defaultDataDir` (1.1.1 and later). */

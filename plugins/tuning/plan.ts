@@ -5,7 +5,7 @@ import type { TuningConf } from './config.ts';
 import type { LinkAttrs } from './link.ts';
 import type { Saved } from './state.ts';
 import { sysctlPathFor } from './sysctl-key.ts';
-import { parseMac } from './mac.ts';
+import { parseMac } from '../../shared/host/mac.ts';
 
 export const sysctlSettings = (c: TuningConf, ifname: string): Array<[string, string]> => c.sysctl.map(([k, v]) => [sysctlPathFor(k, ifname), v]);
 

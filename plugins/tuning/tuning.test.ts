@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CniError } from '../../shared/cni/errors.ts';
+import { thrown as err } from '../../shared/cni/thrown.ts';
 import { DEFAULT_DATA_DIR, parseTuningConf, touchesLink } from './config.ts';
-import { parseMac } from './mac.ts';
+import { parseMac } from '../../shared/host/mac.ts';
 import { printedName, sysctlKeyProblem, sysctlPathFor, sysctlValueProblem } from './sysctl-key.ts';
 import { assertAllowed, goRegExp, parseAllowlist } from './allowlist.ts';
 import { formatSaved, parseSaved, stateFile } from './state.ts';
@@ -11,14 +11,6 @@ import { parseSysctlOutput } from './netns-sysctl.ts';
 
 const base = { cniVersion: '1.0.0', name: 'n', type: 'tuning' };
 const parse = (extra: Record<string, unknown>, args = '') => parseTuningConf({ ...base, ...extra }, args);
-const err = (f: () => unknown): CniError => {
-  try {
-    f();
-  } catch (e) {
-    return e as CniError;
-  }
-  throw new Error('no error');
-};
 
 describe('config', () => {
   it('defaults as tuning.go parseConf', () => {

@@ -9,6 +9,7 @@ import { execute, type Ctx, type Plugin } from './skel.ts';
 import { isSameBuild } from './build-id.ts';
 import type { Verb } from './env.ts';
 import { loadExeca } from '../host/exec.ts';
+import type { UndoStack } from './undo.ts';
 
 export function findInPath(type: string, dirs: readonly string[]): string {
   const p = pluginTypeProblem(type);
@@ -83,4 +84,26 @@ export async function delegate(ctx: Ctx, type: string, verb: Exclude<Verb, 'VERS
     throw new CniError(Code.DecodingFailure, `failed to unmarshal IPAM result: ${(e as Error).message}`);
   }
   return parseResult(json, ctx.cniVersion);
+}
+
+/** IPAM ADD; its release (IPAM DEL) is pushed on the undo stack once the lease exists. */
+export async function ipamAdd(ctx: Ctx, type: string, undo: UndoStack): Promise<Result> {
+  const r = await delegate(ctx, type, 'ADD');
+  undo.push(() => delegate(ctx, type, 'DEL').then(() => undefined));
+  if (!r?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
+  return r;
+}
+
+/** IPAM types that speak over the container's link (dhcp releases its lease through it). */
+export const ipamNeedsLink = (type: string): boolean => type === 'dhcp';
+
+/**
+ * DEL of the container's link and its IPAM lease. They run side by side, unless the IPAM needs
+ * the link: then its DEL finishes first (the reference's bridge deletes the link first, and dhcp's
+ * release then fails with "no such device"); the link goes even when that DEL fails.
+ */
+export function linkAndIpamDel(ctx: Ctx, ipamType: string, delLink: () => Promise<unknown>): Array<Promise<unknown>> {
+  if (ipamType === '') return [delLink()];
+  if (ipamNeedsLink(ipamType)) return [delegate(ctx, ipamType, 'DEL').finally(delLink)];
+  return [delLink(), delegate(ctx, ipamType, 'DEL')];
 }

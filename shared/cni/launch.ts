@@ -7,7 +7,8 @@ import { CACHE_ASSET, PLUGIN_ASSET, preamble, type Answer, type PluginMain } fro
 
 /** The executable's main script: `launch("bridge", require, __filename, __dirname)`. */
 export function launch(name: string, req: NodeJS.Require, filename: string, dirname: string): void {
-  const early = preamble(name, process.env.CNI_COMMAND ?? '');
+  // Arguments name a plugin's subcommand (`dhcp daemon`): the plugin decides (skel.ts runPlugin).
+  const early = process.argv.length > 2 ? undefined : preamble(name, process.env.CNI_COMMAND ?? '');
   if (typeof early === 'object') {
     answer(early);
     return;

@@ -32,6 +32,8 @@ export interface Plugin {
   gc?(ctx: Ctx): Promise<void>;
   /** The plugin's pure path on representative inputs, run at package time (shared/cni/warm.ts). */
   warm?(): void;
+  /** Subcommands (`dhcp daemon`): run instead of the CNI protocol when the first argument names one. */
+  commands?: Record<string, (args: string[]) => Promise<void>>;
 }
 
 /** What one call reads and writes: the process's own in production, fakes in unit tests. */
@@ -206,6 +208,10 @@ export async function runPlugin(plugin: Plugin): Promise<void> {
     await warmAll(plugin);
     return;
   }
+  // The arguments and the environment are read here, at run time: never warming's.
+  const [sub, ...rest] = process.argv.slice(2);
+  const command = sub === undefined ? undefined : plugin.commands?.[sub];
+  if (command) return command(rest);
   process.exitCode = await serve(plugin, {
     env: process.env,
     readStdin,

@@ -1,6 +1,7 @@
 // Per-container masquerade (bridge/ptp ipMasq), in the reference's two layouts (containernetworking/plugins `pkg/ip/ipmasq_iptables_linux.go`, `pkg/ip/ipmasq_nftables_linux.go`):
 // iptables: chain CNI-<hash(net+id)> + POSTROUTING jump; nftables: rules in table
 // inet cni_plugins_masquerade, chain masq_checks, found again by their comment's hash prefix.
+import type { Undo } from '../cni/undo.ts';
 import { cidrString, ipString, isV4, networkCidr, parseCidr, type Family } from './addr.ts';
 import { hashWithPrefix } from './hash.ts';
 import { quote, restore, saveTable, type Backend, type TableDump } from './iptables.ts';
@@ -77,9 +78,6 @@ export function iptStaleChains(dump: TableDump, net: string, keepIds: ReadonlySe
   }
   return stale;
 }
-
-/** Undo of exactly what a setup created: run when a later step of the same ADD fails. */
-export type Undo = () => Promise<void>;
 
 const alreadyAttached = (net: string, cid: string) =>
   new CniError(Code.Internal, `masquerade rules of container "${cid}" on network "${net}" already exist: it is already attached`);

@@ -6,6 +6,8 @@ import { CniError, Code } from '../cni/errors.ts';
 import { loadExeca } from './exec.ts';
 
 export interface Lock {
+  /** The locked file's descriptor (to tell whether the path still names the file that is locked). */
+  readonly fd: number;
   release(): void;
 }
 
@@ -30,6 +32,7 @@ export async function lockFile(path: string, timeoutSeconds = 120): Promise<Lock
   }
   let held = true;
   return {
+    fd,
     release() {
       if (held) closeSync(fd);
       held = false;

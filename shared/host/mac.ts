@@ -1,5 +1,6 @@
-// Hardware addresses as Go's net.ParseMAC reads them (what tuning.go's changeMacAddr accepts):
-// 6, 8 or 20 octets written as xx:xx:…, xx-xx-… or xxxx.xxxx.…, in either case.
+// Hardware addresses as Go's net.ParseMAC reads them (what tuning.go's changeMacAddr and macvlan's
+// `mac` accept): 6, 8 or 20 octets written as xx:xx:…, xx-xx-… or xxxx.xxxx.…, in either case.
+import { randomBytes } from 'node:crypto';
 
 const SIZES = new Set([6, 8, 20]);
 const HEX2 = /^[0-9a-fA-F]{2}$/;
@@ -22,4 +23,11 @@ export function parseMac(s: string): string | undefined {
   }
   if (!SIZES.has(octets.length)) return undefined;
   return octets.join(':').toLowerCase();
+}
+
+/** A random locally administered unicast MAC (what the kernel picks for a new veth or bridge). */
+export function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
