@@ -16,6 +16,8 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'tuning', entry: 'plugins/tuning/main.ts' },
   { name: 'dhcp', entry: 'ipam/dhcp/main.ts' },
   { name: 'dnsname', entry: 'plugins/dnsname/main.ts' },
+  { name: 'static', entry: 'ipam/static/main.ts' },
+  { name: 'flannel', entry: 'plugins/flannel/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

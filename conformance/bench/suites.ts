@@ -404,6 +404,88 @@ async function dnsname(rows: Row[]): Promise<void> {
   }
 }
 
+/** static IPAM alone, and as the IPAM of the bridge (ours runs it in-process). */
+async function staticIpam(rows: Row[]): Promise<void> {
+  const octet: Record<Who, number> = { ours: 240, ref: 241 };
+  const ipam = (who: Who) => ({
+    type: 'static',
+    addresses: [{ address: `10.150.${octet[who]}.5/24`, gateway: `10.150.${octet[who]}.1` }],
+    routes: [{ dst: '0.0.0.0/0' }],
+  });
+  await addDelPairs('static', rows, (who, cmd, i) => ({
+    bin: `${DIRS[who]}/static`,
+    env: env(cmd, { CNI_CONTAINERID: `${prefix}-st-${i}`, CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+    stdin: JSON.stringify({ cniVersion: '1.0.0', name: `${prefix}-st-${who}`, type: 'macvlan', ipam: ipam(who) }),
+  }));
+  const ns = `${prefix}-bs`;
+  const path = await netnsAdd(ns);
+  try {
+    await addDelPairs('bridge + static', rows, (who, cmd, i) => ({
+      bin: `${DIRS[who]}/bridge`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-bs-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `${prefix}-bs-${who}`,
+        type: 'bridge',
+        bridge: `${prefix}${who[0]}bs`,
+        isGateway: true,
+        ipam: ipam(who),
+      }),
+    }));
+  } finally {
+    await netnsDel(ns);
+    for (const who of ['ours', 'ref']) await execa('ip', ['link', 'del', `${prefix}${who[0]}bs`], { reject: false });
+  }
+}
+
+/**
+ * flannel (ours, delegating to our bridge + host-local) against the Go bridge + host-local called
+ * directly with the delegate configuration flannel builds: flannel has no Go binary to compare with.
+ */
+async function flannel(rows: Row[]): Promise<void> {
+  const data = tmp('fl');
+  const ns = `${prefix}-fl`;
+  const path = await netnsAdd(ns);
+  const octet: Record<Who, number> = { ours: 242, ref: 243 };
+  const subnetFile = (who: Who) => join(data, `subnet-${who}.env`);
+  for (const who of ['ours', 'ref'] as Who[]) {
+    writeFileSync(subnetFile(who), `FLANNEL_NETWORK=10.150.0.0/16\nFLANNEL_SUBNET=10.150.${octet[who]}.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`);
+  }
+  const delegate = (who: Who) => ({ hairpinMode: true, isDefaultGateway: true, bridge: `${prefix}${who[0]}fl` });
+  try {
+    await addDelPairs('flannel → bridge + host-local (ref: Go bridge + host-local direct)', rows, (who, cmd, i) => ({
+      bin: who === 'ours' ? `${OURS}/flannel` : `${REF}/bridge`,
+      env: env(cmd, { CNI_CONTAINERID: `${prefix}-fl-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+      stdin: JSON.stringify(
+        who === 'ours'
+          ? {
+              cniVersion: '0.3.1',
+              name: `${prefix}-fl-${who}`,
+              type: 'flannel',
+              subnetFile: subnetFile(who),
+              dataDir: join(data, 'saved'),
+              ipam: { dataDir: data },
+              delegate: delegate(who),
+            }
+          : {
+              cniVersion: '0.3.1',
+              name: `${prefix}-fl-${who}`,
+              type: 'bridge',
+              ...delegate(who),
+              ipMasq: false,
+              isGateway: true,
+              mtu: 1450,
+              ipam: { type: 'host-local', dataDir: data, ranges: [[{ subnet: `10.150.${octet[who]}.0/24` }]], routes: [{ dst: '10.150.0.0/16' }] },
+            },
+      ),
+    }));
+  } finally {
+    await netnsDel(ns);
+    for (const who of ['ours', 'ref']) await execa('ip', ['link', 'del', `${prefix}${who[0]}fl`], { reject: false });
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
 export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-local': hostLocal,
   bridge,
@@ -413,5 +495,7 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   tuning,
   'tuning-chain': tuningChain,
   dnsname,
+  static: staticIpam,
+  flannel,
   podman,
 };

@@ -11,9 +11,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OUR_BIN_DIR, RUN_PREFIX, cleanIptablesMatching, makeTempDir, onCleanup, run, withSharedHost, type ExecResult } from '../lib/index.ts';
+import { PLUGINS } from '../../build/plugins.ts';
 
 /** The executables dist/bin ships; the generated conflist may name nothing else. */
-export const OUR_PLUGINS = ['bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'loopback'];
+export const OUR_PLUGINS = PLUGINS.map((p) => p.name);
 
 const onPath = (cmd: string) => (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => existsSync(join(d, cmd)));
 export const havePodman = (): boolean => onPath('podman');

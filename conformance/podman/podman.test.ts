@@ -110,14 +110,15 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
     expect(info.host.ociRuntime.name).toBe(p().runtime);
   });
 
-  it('network create writes a conflist of bridge, portmap, firewall, tuning — all of them ours', async () => {
+  it('network create writes a conflist of bridge, portmap, firewall, tuning, dnsname — all of them ours', async () => {
     expect((await p().must(['network', 'create', '--subnet', sub.subnet, net])).trim()).toBe(net);
     const files = await readdir(p().netDir);
     expect(files.filter((f) => f.endsWith('.conflist'))).toEqual([`${net}.conflist`]);
     const conf = JSON.parse(await readFile(join(p().netDir, `${net}.conflist`), 'utf8'));
     expect(conf.name).toBe(net);
     const types: string[] = conf.plugins.map((x: { type: string }) => x.type);
-    expect(types).toEqual(['bridge', 'portmap', 'firewall', 'tuning']);
+    // podman adds dnsname whenever a dnsname executable is in its plugin directories.
+    expect(types).toEqual(['bridge', 'portmap', 'firewall', 'tuning', 'dnsname']);
     const bridgeConf = conf.plugins[0];
     expect(bridgeConf.ipam.type).toBe('host-local');
     expect(bridgeConf.ipam.ranges).toEqual([[{ subnet: sub.subnet, gateway: sub.gw }]]);
@@ -193,6 +194,10 @@ describe.skipIf(skipReason !== undefined)('podman with only our plugins', () => 
       expect(r.code, `${from.name} → ${to.name}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/^HTTP\/1\.[01] 200 /);
       expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`hello from ${to.name}`);
+      // By name, through our dnsname's dnsmasq on the bridge.
+      const ns = await p().pm(['exec', from.name, 'busybox', 'nslookup', to.name]);
+      expect(ns.code, `${from.name} resolves ${to.name}: ${ns.stdout}${ns.stderr}`).toBe(0);
+      expect(ns.stdout).toContain(to.ip);
     }
 
     // Host side: two veths on podman's bridge, which carries the gateway.

@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'dnsname';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'dnsname' | 'static' | 'flannel';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -166,6 +166,25 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
           ips: [{ address: `${c.v4}2/24`, gateway: `${c.v4}1`, interface: 1 }],
         },
       };
+    case 'static':
+      // Valid for ADD and CHECK; IPv6 only, so that a bare IPv4 address has no prefix to borrow.
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'macvlan',
+        ipam: { type: 'static', addresses: [{ address: 'fd00:166::5/64', gateway: 'fd00:166::1' }], routes: [{ dst: '::/0' }] },
+        prevResult: { cniVersion: '1.1.0', ips: [{ address: 'fd00:166::5/64', gateway: 'fd00:166::1' }] },
+      };
+    case 'flannel':
+      // The subnet file does not exist: an ADD that got past every check would stop there (code 11).
+      return {
+        cniVersion: '1.1.0',
+        name: c.net,
+        type: 'flannel',
+        subnetFile: `${c.dataDir}/flannel/subnet.env`,
+        dataDir: `${c.dataDir}/flannel`,
+        delegate: { bridge: c.bridge, hairpinMode: true, isDefaultGateway: true },
+      };
   }
 }
 
@@ -191,6 +210,9 @@ const VERBS: Record<PluginName, Verb[]> = {
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
   dnsname: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  // DEL, STATUS and GC of static succeed on any parsable config: only the generic cases reach DEL.
+  static: ['ADD', 'DEL', 'CHECK'],
+  flannel: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -260,7 +282,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel') continue; // they ignore CNI_ARGS entirely, as Go's do
     if ((p === 'tuning' || p === 'dnsname') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -450,6 +472,8 @@ function specific(p: PluginName, c: Context): Mutation[] {
   }
   if (p === 'tuning') tuningMutations(field, m);
   if (p === 'dnsname') dnsnameMutations(field, m, c);
+  if (p === 'static') staticMutations(field, m);
+  if (p === 'flannel') flannelMutations(field);
   return m;
 }
 
@@ -476,6 +500,34 @@ function dnsnameMutations(field: (path: string, v: unknown, msg: RegExp, verbs?:
     field('prevResult.interfaces', [{ name: v }, { name: 'eth0', sandbox: c.netns }], /interface/i, ['ADD', 'CHECK']);
   }
   field('prevResult.interfaces', [], /interface/i, ['ADD', 'CHECK']);
+}
+
+function staticMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  const add = ['ADD'] as Verb[];
+  for (const v of BAD_CIDRS) field('ipam.addresses', [{ address: v }], /ipam\.addresses\[0\]\.address/, addCheck);
+  for (const v of BAD_IPS.filter((x) => x !== '')) field('ipam.addresses', [{ address: 'fd00:166::5/64', gateway: v }], /ipam\.addresses\[0\]\.gateway/, add);
+  field('ipam.addresses', [{ address: 'fd00:166::5/64', gateway: '10.166.1.1' }], /ipam\.addresses\[0\]\.gateway: .*IPv4/, addCheck);
+  for (const v of ['x', 42, [42], [{ address: 42 }], { address: 'fd00:166::5/64' }]) field('ipam.addresses', v, /ipam\.addresses/, add);
+  for (const r of ['x', [{ dst: 'x' }], [{ dst: '10.0.0.0/8', gw: 'bogus' }], [{}], [42], [{ dst: '10.0.0.0/8', mtu: -1 }]])
+    field('ipam.routes', r, /ipam\.routes/, add);
+  for (const v of [42, { nameservers: 'x' }]) field('ipam.dns', v, /ipam\.dns/, add);
+  field('ipam', 'x', /ipam/, add);
+  field('ipam', undefined, /ipam/, addCheck);
+  for (const v of [['x'], [42], 'x', ['1.2.3/24'], ['010.166.1.5/24'], ['10.166.1.5'], ['fd00:166::9/129']]) {
+    field('runtimeConfig.ips', v, /runtimeConfig\.ips/, add);
+    field('args', { cni: { ips: v } }, /args\.cni\.ips/, add);
+  }
+  m.push({
+    what: 'two IPv6 addresses on 0.2.0',
+    verbs: add,
+    conf: (b) => ({ ...withPath(b, 'ipam.addresses', [{ address: 'fd00:166::5/64' }, { address: 'fd00:166::6/64' }]), cniVersion: '0.2.0' }),
+    msg: /ipam\.addresses: .*more than 1 address per family/,
+  });
+  // The base config has no IPv4 address: a bare IPv4 address has no prefix length to take.
+  for (const v of ['IP=fd00:166::9/64;GATEWAY=x', 'IP=fd00:166::9/64,', 'IP=10.166.1.9', 'IgnoreUnknown=1;IP=fd00:166::9/64;GATEWAY=fd00:166::1/64']) {
+    m.push({ what: `CNI_ARGS ${show(v)}`, verbs: addCheck, env: { CNI_ARGS: v }, msg: /CNI_ARGS (IP|GATEWAY)/ });
+  }
 }
 
 function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
@@ -561,4 +613,22 @@ export function generateCorpus(plugins: readonly PluginName[], ctx: (p: PluginNa
     }
   }
   return cases;
+}
+
+function flannelMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void): void {
+  const every = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'] as Verb[];
+  const add = ['ADD'] as Verb[];
+  // Both paths are read by every verb: nothing may be created or read outside them.
+  for (const k of ['dataDir', 'subnetFile']) {
+    for (const d of ['relative/dir', '/tmp/../etc/cni-ts-evil', '/tmp/a\nb', 42, '/tmp/a\u0000b', '..', '/tmp/./../etc', []]) field(k, d, new RegExp(k), every);
+  }
+  field('delegate', { name: 'x' }, /'delegate' dictionary must not have 'name'/, add);
+  field('delegate', { ipam: {} }, /'delegate' dictionary must not have 'ipam'/, add);
+  for (const t of [42, null, true, {}]) field('delegate', { type: t }, /'type' field/, add);
+  for (const t of ['../../../bin/sh', '/bin/sh', 'a\nb', '..', 'a/b', '']) field('delegate', { type: t }, /delegate\.type/, add);
+  for (const v of ['x', 42, [], true]) field('delegate', v, /delegate/, every);
+  for (const t of ['/bin/sh', '..', 42]) field('ipam', { type: t }, /ipam\.type/, add);
+  for (const r of ['x', [{ dst: 'x' }], [{ dst: '10.0.0.0/8', gw: 'bogus' }], [{}], [42]]) field('ipam', { routes: r }, /ipam\.routes/, add);
+  for (const v of ['x', 42, []]) field('ipam', v, /ipam/, every);
+  field('runtimeConfig', 'x', /runtimeConfig/, every);
 }

@@ -26,6 +26,7 @@ fi
 # dnsmasq-base (the dnsmasq our dnsname runs) + golang-github-containernetworking-plugin-dnsname
 # (containers/dnsname 1.3.1, /usr/lib/cni/dnsname, the reference): conformance/dnsname; dnsmasq-base is also
 # the DHCP server of conformance/dhcp.
+# iputils-ping: pods on two flannel nodes ping each other (conformance/flannel).
 # netavark + aardvark-dns: podman's own backend, the bench's comparison (conformance/bench/podman.ts).
 PACKAGES=(
   iproute2 iptables nftables util-linux
@@ -34,6 +35,7 @@ PACKAGES=(
   dpkg-dev xz-utils ca-certificates
   podman runc busybox-static
   dnsmasq-base golang-github-containernetworking-plugin-dnsname
+  iputils-ping
   netavark aardvark-dns
 )
 

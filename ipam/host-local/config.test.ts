@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownText as msg } from '../../shared/cni/thrown.ts';
 import { loadConfig } from './config.ts';
 import { ipString } from '../../shared/host/addr.ts';
 import { rangeSetString } from './range.ts';
@@ -15,14 +16,6 @@ const conf = (ipam: Record<string, unknown> | undefined, extra: Record<string, u
   ...extra,
 });
 const load = (c: unknown, version = '1.0.0', args = '') => loadConfig(c, version, args);
-const msg = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return `${(e as { code?: number }).code}: ${(e as Error).message}`;
-  }
-  return 'no error';
-};
 
 describe('range-set order and sources', () => {
   it('runtimeConfig.ipRanges, then the old-style top-level range, then ranges', () => {

@@ -6,39 +6,13 @@ import { CniError, Code } from '../../shared/cni/errors.ts';
 import { goObject, goStruct, parseConfig } from '../../shared/cni/schema.ts';
 import { parseCniArgs } from '../../shared/cni/args.ts';
 import { pathProblem } from '../../shared/cni/validate.ts';
-import { atLeast } from '../../shared/cni/version.ts';
+import { allowsManyPerFamily } from '../../shared/cni/version.ts';
+import { CidrField, ConfRouteSchema, IpField, confRoute } from '../../shared/cni/ip-fields.ts';
 import type { Route } from '../../shared/cni/result.ts';
-import { cidrString, ipString, parseCidr, parseIp, type Ip } from '../../shared/host/addr.ts';
+import { ipString, parseCidr, parseIp, type Ip } from '../../shared/host/addr.ts';
 import { canonicalizeRangeSet, setIsV4, setsOverlap, type RangeInput, type RangeSet } from './range.ts';
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
-
-// An IP-valued key; "" means unset, as for Go's net.IP. (zod/mini's transform context has no
-// addIssue: issues are pushed as classic zod's addIssue would record them.)
-const IpField = z.pipe(
-  z.string(),
-  z.transform((s: string, ctx): Ip | undefined => {
-    if (s === '') return undefined;
-    const ip = parseIp(s);
-    if (!ip) {
-      ctx.issues.push({ code: 'custom', message: `invalid IP address: ${s}`, input: s });
-      return z.NEVER;
-    }
-    return ip;
-  }),
-);
-
-const CidrField = z.pipe(
-  z.string(),
-  z.transform((s: string, ctx) => {
-    const c = parseCidr(s);
-    if (!c) {
-      ctx.issues.push({ code: 'custom', message: `invalid CIDR address: ${s}`, input: s });
-      return z.NEVER;
-    }
-    return c;
-  }),
-);
 
 const rangeShape = {
   subnet: z.optional(CidrField),
@@ -49,21 +23,10 @@ const rangeShape = {
 const RangeSchema = goStruct(rangeShape);
 const RangeSetsSchema = z.array(z.array(RangeSchema));
 
-// Routes are returned as configured, but in Go's canonical spelling (they pass through net.IPNet).
-const RouteInSchema = goStruct({
-  dst: CidrField,
-  gw: z.optional(IpField),
-  mtu: z.optional(z.number().check(z.int(), z.nonnegative())),
-  advmss: z.optional(z.number().check(z.int(), z.nonnegative())),
-  priority: z.optional(z.number().check(z.int(), z.nonnegative())),
-  table: z.optional(z.number().check(z.int(), z.nonnegative())),
-  scope: z.optional(z.number().check(z.int(), z.nonnegative())),
-});
-
 const IpamSchema = goObject({
   type: z.optional(z.string()),
   ...rangeShape,
-  routes: z.optional(z.array(RouteInSchema)),
+  routes: z.optional(z.array(ConfRouteSchema)),
   dataDir: z.optional(z.string()),
   resolvConf: z.optional(z.string()),
   ranges: z.optional(RangeSetsSchema),
@@ -98,13 +61,6 @@ export interface IpamConfig {
 
 const err7 = (msg: string) => new CniError(Code.InvalidNetworkConfig, msg);
 
-function routeOut(r: z.infer<typeof RouteInSchema>): Route {
-  const o: Route = { dst: cidrString(r.dst) };
-  if (r.gw) o.gw = ipString(r.gw);
-  for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) if (r[k] !== undefined) o[k] = r[k];
-  return o;
-}
-
 /** The parsed range sets in the reference's order: runtimeConfig.ipRanges, old-style top level, ranges. */
 export function collectRangeSets(conf: NetConf): RangeInput[][] {
   const ipam = conf.ipam!;
@@ -127,7 +83,7 @@ export function buildRangeSets(inputs: RangeInput[][], cniVersion: string): Rang
     }
   });
   const v4 = sets.filter(setIsV4).length;
-  if ((v4 > 1 || sets.length - v4 > 1) && !safeAtLeast(cniVersion, '0.3.0')) {
+  if ((v4 > 1 || sets.length - v4 > 1) && !allowsManyPerFamily(cniVersion)) {
     throw err7(`CNI version ${cniVersion} does not support more than 1 address per family`);
   }
   for (let i = 0; i < sets.length; i++) {
@@ -136,14 +92,6 @@ export function buildRangeSets(inputs: RangeInput[][], cniVersion: string): Rang
     }
   }
   return sets;
-}
-
-function safeAtLeast(v: string, min: string): boolean {
-  try {
-    return v !== '' && atLeast(v, min);
-  } catch {
-    return false;
-  }
 }
 
 /** Requested addresses in the reference's order; runtimeConfig.ips may carry a prefix (ignored). */
@@ -182,7 +130,7 @@ export function loadConfig(raw: unknown, cniVersion: string, cniArgs: string): I
     dir,
     dataDir,
     ranges,
-    routes: (conf.ipam.routes ?? []).map(routeOut),
+    routes: (conf.ipam.routes ?? []).map(confRoute),
     requested,
     conf,
   };

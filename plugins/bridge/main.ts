@@ -3,6 +3,7 @@
 import { runPlugin } from '../../shared/cni/skel.ts';
 import { linkInProcess } from '../../shared/cni/ipam.ts';
 import { hostLocal } from '../../ipam/host-local/plugin.ts';
+import { staticIpam } from '../../ipam/static/plugin.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';
@@ -10,9 +11,10 @@ import { status } from './status.ts';
 import { gc } from './gc.ts';
 import { warm } from './warm.ts';
 
-// host-local is by far the most common IPAM: when CNI_PATH holds our own build of it, its code
-// runs here instead of in a second process.
+// host-local is by far the most common IPAM, and static the usual one of Multus secondary networks:
+// when CNI_PATH holds our own build of either, its code runs here instead of in a second process.
 linkInProcess('host-local', hostLocal);
+linkInProcess('static', staticIpam);
 await runPlugin({
   name: 'bridge',
   add,
@@ -23,5 +25,6 @@ await runPlugin({
   warm: () => {
     warm();
     hostLocal.warm?.();
+    staticIpam.warm?.();
   },
 });

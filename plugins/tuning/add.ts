@@ -11,7 +11,8 @@ import { requirePrev } from './prev.ts';
 import { originalsOf, resultWithMac, sysctlSettings, wantedOf } from './plan.ts';
 import { applyLink, ADD_ORDER, linkLines, readLink, RESTORE_ORDER } from './link.ts';
 import { readAndWrite, restore } from './netns-sysctl.ts';
-import { formatSaved, readState, removeState, stateFile, writeState } from './state.ts';
+import { formatSaved, stateFile } from './state.ts';
+import { readState, removeState, writeState } from '../../shared/host/state-file.ts';
 
 export async function add(ctx: Ctx): Promise<Result> {
   const { env } = ctx;

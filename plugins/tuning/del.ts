@@ -5,7 +5,8 @@ import { netnsState } from '../../shared/host/netns.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { parseTuningConf } from './config.ts';
 import { applyLink, linkLines, RESTORE_ORDER } from './link.ts';
-import { parseSaved, readState, removeState, stateFile } from './state.ts';
+import { parseSaved, stateFile } from './state.ts';
+import { readState, removeState } from '../../shared/host/state-file.ts';
 
 export async function del(ctx: Ctx): Promise<void> {
   const { env } = ctx;

@@ -1,12 +1,10 @@
 // The saved original link attributes: tuning.go createBackup/restoreBackup's file
 // `<dataDir>/<containerID>_<ifname>.json`, json.MarshalIndent(configToRestore, "", " "), so either
-// implementation can restore what the other saved. Written atomically (temp file + rename) where
-// the reference writes in place, so a killed ADD never leaves half a file.
+// implementation can restore what the other saved. Written atomically (shared/host/state-file.ts)
+// where the reference writes in place, so a killed ADD never leaves half a file.
 import * as z from 'zod/mini';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { goObject, int } from '../../shared/cni/schema.ts';
-import { CniError, Code } from '../../shared/cni/errors.ts';
 
 /** configToRestore: fields and order as in tuning.go (txQLen is upstream's, after 1.1.1). */
 export const SavedSchema = goObject({
@@ -55,34 +53,4 @@ export function parseSaved(text: string): Saved | undefined {
   if (d.allmulti !== undefined) out.allmulti = d.allmulti;
   if (d.txQLen !== undefined) out.txQLen = d.txQLen;
   return out;
-}
-
-/** The file's content, or undefined when there is none. */
-export function readState(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CniError(Code.IoFailure, `failed to open file ${JSON.stringify(path)}: ${(e as Error).message}`);
-  }
-}
-
-export function writeState(dataDir: string, path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, content, { mode: 0o600 });
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new CniError(Code.IoFailure, `failed to save file ${path}: ${(e as Error).message}`);
-  }
-}
-
-export function removeState(path: string): void {
-  try {
-    rmSync(path, { force: true });
-  } catch (e) {
-    throw new CniError(Code.IoFailure, `failed to remove file ${path}: ${(e as Error).message}`);
-  }
 }

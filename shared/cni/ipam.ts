@@ -1,90 +1,20 @@
-// Delegation to the IPAM plugin named by ipam.type (spec "Section 4: Plugin Delegation"): found in CNI_PATH, run with the
-// same environment and stdin, its stderr passed through, its error returned with its code.
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+// Delegation to the IPAM plugin named by ipam.type (spec "Section 4: Plugin Delegation"), through delegate.ts:
+// same environment and stdin as the calling plugin.
 import { CniError, Code } from './errors.ts';
-import { pluginTypeProblem } from './validate.ts';
-import { parseResult, type Result } from './result.ts';
-import { execute, type Ctx, type Plugin } from './skel.ts';
-import { isSameBuild } from './build-id.ts';
+import type { Result } from './result.ts';
+import type { Ctx } from './skel.ts';
 import type { Verb } from './env.ts';
-import { loadExeca } from '../host/exec.ts';
 import type { UndoStack } from './undo.ts';
+import { delegatePlugin, findPlugin, type DelegateRole } from './delegate.ts';
 
-export function findInPath(type: string, dirs: readonly string[]): string {
-  const p = pluginTypeProblem(type);
-  if (p) throw new CniError(Code.InvalidNetworkConfig, `ipam.type: ${p}`);
-  for (const d of dirs) {
-    const f = join(d, type);
-    try {
-      if (statSync(f).isFile()) return f;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new CniError(Code.Internal, `failed to find plugin "${type}" in path [${dirs.join(' ')}]`);
-}
+export { linkInProcess } from './delegate.ts';
 
-function decodeError(stdout: string, stderr: string, exitCode: number): CniError {
-  try {
-    const e = JSON.parse(stdout) as { code?: unknown; msg?: unknown; details?: unknown };
-    if (e && typeof e === 'object' && typeof e.msg === 'string') {
-      return new CniError(typeof e.code === 'number' ? e.code : Code.Unknown, e.msg, typeof e.details === 'string' ? e.details : '');
-    }
-  } catch {
-    // not JSON: fall through to libcni's wording
-  }
-  if (stdout.trim() === '' && stderr.trim() === '') return new CniError(Code.Unknown, `netplugin failed with no error message: exit status ${exitCode}`);
-  if (stdout.trim() === '') return new CniError(Code.Unknown, `netplugin failed: ${JSON.stringify(stderr)}: exit status ${exitCode}`);
-  return new CniError(Code.Unknown, `netplugin failed but error parsing its diagnostic message ${JSON.stringify(stdout)}`);
-}
+const IPAM: DelegateRole = { field: 'ipam.type', what: 'IPAM' };
 
-const linked = new Map<string, Plugin>();
+export const findInPath = (type: string, dirs: readonly string[]): string => findPlugin(type, dirs, IPAM);
 
-/**
- * Make `plugin`'s code available to run in this process when the executable found for `type`
- * in CNI_PATH is that plugin from this same build: the same code, without a second process
- * start-up (~40 ms). Any other executable of that name (the Go one, another build) is exec'd.
- */
-export function linkInProcess(type: string, plugin: Plugin): void {
-  linked.set(type, plugin);
-}
-
-async function runLinked(plugin: Plugin, ctx: Ctx, verb: Exclude<Verb, 'VERSION'>): Promise<Result | undefined> {
-  // Exactly what the child would do with this environment and stdin, including printing the
-  // result in the config's version and the caller parsing it back.
-  const out = await execute(plugin, verb, { ...ctx, env: { ...ctx.env, command: verb } });
-  return verb === 'ADD' ? parseResult(JSON.parse(out), ctx.cniVersion) : undefined;
-}
-
-/** Run the delegate for `verb`; ADD returns its parsed result. */
-export async function delegate(ctx: Ctx, type: string, verb: Exclude<Verb, 'VERSION'>): Promise<Result | undefined> {
-  const bin = findInPath(type, ctx.env.path);
-  const own = linked.get(type);
-  if (own && isSameBuild(bin, type)) return runLinked(own, ctx, verb);
-  const execa = await loadExeca();
-  const r = await execa(bin, [], {
-    input: ctx.stdin,
-    env: { ...process.env, CNI_COMMAND: verb },
-    extendEnv: false,
-    reject: false,
-    stderr: 'inherit',
-    stripFinalNewline: false,
-  });
-  const stdout = String(r.stdout ?? '');
-  if (r.exitCode !== 0) {
-    if (r.exitCode === undefined) throw new CniError(Code.Internal, `failed to run IPAM plugin ${type}: ${r.message}`);
-    throw decodeError(stdout, '', r.exitCode);
-  }
-  if (verb !== 'ADD') return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(stdout);
-  } catch (e) {
-    throw new CniError(Code.DecodingFailure, `failed to unmarshal IPAM result: ${(e as Error).message}`);
-  }
-  return parseResult(json, ctx.cniVersion);
-}
+/** Run the IPAM plugin for `verb` with the caller's stdin; ADD returns its parsed result. */
+export const delegate = (ctx: Ctx, type: string, verb: Exclude<Verb, 'VERSION'>): Promise<Result | undefined> => delegatePlugin(ctx, type, verb, IPAM);
 
 /** IPAM ADD; its release (IPAM DEL) is pushed on the undo stack once the lease exists. */
 export async function ipamAdd(ctx: Ctx, type: string, undo: UndoStack): Promise<Result> {

@@ -139,7 +139,8 @@ function ifaceOut(i: Interface, v1: boolean): Record<string, unknown> {
   return o;
 }
 
-function routeOut(r: Route): Record<string, unknown> {
+/** A route as Go marshals types.Route: field order, zero MTU/AdvMSS/Priority left out. */
+export function routeOut(r: Route): Record<string, unknown> {
   const o: Record<string, unknown> = { dst: r.dst };
   if (r.gw) o.gw = r.gw;
   if (r.mtu) o.mtu = r.mtu;

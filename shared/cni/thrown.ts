@@ -9,3 +9,13 @@ export function thrown(f: () => unknown): CniError {
   }
   throw new Error('no error');
 }
+
+/** What a call throws, as "<code>: <message>", so one assertion checks both. */
+export function thrownText(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return `${(e as { code?: number }).code}: ${(e as Error).message}`;
+  }
+  return 'no error';
+}

@@ -53,3 +53,15 @@ export function assertSupported(v: string): void {
 
 /** The minimum config version for verbs that did not exist in early specs. */
 export const MIN_VERSION: Record<string, string> = { CHECK: '0.4.0', GC: '1.1.0', STATUS: '1.1.0' };
+
+/**
+ * Results before 0.3.0 carry one address per family. The IPAM plugins ask libcni's
+ * GreaterThanOrEqualTo and read its error (an empty or malformed version) as "no".
+ */
+export function allowsManyPerFamily(v: string): boolean {
+  try {
+    return v !== '' && atLeast(v, '0.3.0');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,4 @@
+import { runPlugin } from '../../shared/cni/skel.ts';
+import { staticIpam } from './plugin.ts';
+
+await runPlugin(staticIpam);
