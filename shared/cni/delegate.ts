@@ -3,13 +3,13 @@
 // IPAM (ipam.ts) and by meta plugins that hand the whole attachment to another plugin (flannel).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { CniError, Code } from './errors.ts';
 import { pluginTypeProblem } from './validate.ts';
 import { parseResult, type Result } from './result.ts';
 import { execute, type Ctx, type Plugin } from './skel.ts';
 import { isSameBuild } from './build-id.ts';
 import type { Verb } from './env.ts';
+import { loadExeca } from '../host/exec.ts';
 
 /** Who is delegated to, for messages: the config key naming its type, and what it is. */
 export interface DelegateRole {
@@ -68,6 +68,7 @@ export async function delegatePlugin(ctx: Ctx, type: string, verb: Exclude<Verb,
   const bin = findPlugin(type, ctx.env.path, role);
   const own = linked.get(type);
   if (own && isSameBuild(bin, type)) return runLinked(own, ctx, verb);
+  const execa = await loadExeca();
   const r = await execa(bin, [], {
     input: ctx.stdin,
     env: { ...process.env, CNI_COMMAND: verb },

@@ -36,6 +36,9 @@ export class CniError extends Error {
   }
 }
 
+/** Go's json.MarshalIndent with four spaces, no trailing newline, as skel prints. */
+export const printJson = (o: unknown): string => JSON.stringify(o, null, 4);
+
 /** Any thrown value as a CniError; plain errors become the catch-all code, as Go's skel does. */
 export function asCniError(e: unknown): CniError {
   if (e instanceof CniError) return e;

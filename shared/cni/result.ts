@@ -197,5 +197,4 @@ export function formatResult(res: Result, version: string): Record<string, unkno
   return out;
 }
 
-/** Go's json.MarshalIndent with four spaces, no trailing newline, as skel prints. */
-export const printJson = (o: unknown): string => JSON.stringify(o, null, 4);
+export { printJson } from './errors.ts';

@@ -1,6 +1,6 @@
 // zod helpers that decode JSON the way the Go plugins do, with error messages that name the field.
 // zod/mini, not classic zod: classic attaches dozens of method closures to every schema instance,
-// and each plugin's heap goes into its V8 start-up snapshot, whose size sets every call's start-up time.
+// which every call that loads a plugin builds again at start-up.
 import * as z from 'zod/mini';
 // The English locale alone: z.locales would bundle every language.
 import en from 'zod/v4/locales/en.js';

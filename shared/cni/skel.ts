@@ -1,15 +1,14 @@
 // The plugin skeleton: CNI_COMMAND dispatch, checks in Go skel's order, results and errors on stdout.
 import { readSync } from 'node:fs';
-import { startupSnapshot } from 'node:v8';
 import * as z from 'zod/mini';
 import { CniError, Code, asCniError } from './errors.ts';
-import { isVerb, readEnv, type CniEnv, type Verb } from './env.ts';
-import { CURRENT_VERSION, MIN_VERSION, SUPPORTED_VERSIONS, assertSupported, atLeast } from './version.ts';
+import { readEnv, type CniEnv } from './env.ts';
+import { CURRENT_VERSION, MIN_VERSION, assertSupported, atLeast } from './version.ts';
 import { formatResult, printJson, type Result } from './result.ts';
 import { goObject } from './schema.ts';
 import { isValidId } from './validate.ts';
 import { isOwnNetns, netnsProblem } from '../host/netns.ts';
-import { BUILD_TAG } from './build-id.ts';
+import { preamble, type Launch, type PluginVerb } from './preamble.ts';
 import { attempt, warmProtocol, WARM_NETNS, WARM_RESULT } from './warm.ts';
 import { warmRunner } from '../host/exec.ts';
 
@@ -93,11 +92,8 @@ function decodeConfig(stdin: string): { raw: Record<string, unknown>; cniVersion
   return { raw: raw as Record<string, unknown>, cniVersion: h.data.cniVersion ?? '', name };
 }
 
-async function dispatch(plugin: Plugin, verb: Verb, io: Io, setVersion: (v: string) => void): Promise<string> {
+async function dispatch(plugin: Plugin, verb: PluginVerb, io: Io, setVersion: (v: string) => void): Promise<string> {
   const env = readEnv(verb, io.env);
-  if (verb === 'VERSION') {
-    return JSON.stringify({ cniVersion: CURRENT_VERSION, supportedVersions: SUPPORTED_VERSIONS });
-  }
   const stdin = io.readStdin();
   const { raw, cniVersion, name } = decodeConfig(stdin);
   assertSupported(cniVersion);
@@ -117,7 +113,7 @@ async function dispatch(plugin: Plugin, verb: Verb, io: Io, setVersion: (v: stri
 }
 
 /** Run one verb of a plugin on a validated context; the printed output (empty but for ADD). */
-export async function execute(plugin: Plugin, verb: Exclude<Verb, 'VERSION'>, ctx: Ctx): Promise<string> {
+export async function execute(plugin: Plugin, verb: PluginVerb, ctx: Ctx): Promise<string> {
   switch (verb) {
     case 'ADD': {
       const result = await plugin.add(ctx);
@@ -144,7 +140,7 @@ export async function execute(plugin: Plugin, verb: Exclude<Verb, 'VERSION'>, ct
   }
 }
 
-/** Package time only: compile the call path into the snapshot (see warm.ts). */
+/** Package time only: run the call path before the code cache is taken (see warm.ts). */
 async function warmAll(plugin: Plugin): Promise<void> {
   warmProtocol();
   for (const stdin of ['{"cniVersion":"1.1.0","name":"warm","type":"warm"}', '{"cniVersion":"0.3.1","name":"warm"}', '{}', '[', '{"name":"a b"}']) {
@@ -180,14 +176,15 @@ async function warmAll(plugin: Plugin): Promise<void> {
  */
 export async function serve(plugin: Plugin, io: Io): Promise<number> {
   const cmd = io.env.CNI_COMMAND ?? '';
-  if (cmd === '') {
-    io.stderr(`CNI ${plugin.name} plugin (cni-ts${BUILD_TAG ? ` ${BUILD_TAG}` : ''})\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);
-    return 0;
+  // The same answers as the launcher's (launch.ts), which gives them without loading the plugin.
+  const verb = preamble(plugin.name, cmd);
+  if (typeof verb === 'object') {
+    (verb.fd === 1 ? io.stdout : io.stderr)(verb.text);
+    return verb.code;
   }
   let version = CURRENT_VERSION;
   try {
-    if (!isVerb(cmd)) throw new CniError(Code.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${cmd}`);
-    const out = await dispatch(plugin, cmd, io, (v) => (version = v));
+    const out = await dispatch(plugin, verb, io, (v) => (version = v));
     if (out) io.stdout(out);
     return 0;
   } catch (e) {
@@ -196,16 +193,22 @@ export async function serve(plugin: Plugin, io: Io): Promise<number> {
   }
 }
 
+/**
+ * The launcher's hand-over (launch.ts): build/bundle.ts defines it as the bundle wrapper's last
+ * parameter. Undefined unbundled and when the bundle runs alone.
+ */
+declare const CNI_TS_LAUNCH: Launch | undefined;
+
 /** Entry point of every plugin executable. */
 export async function runPlugin(plugin: Plugin): Promise<void> {
-  // When the executable is packaged with a V8 startup snapshot, every module is already
-  // initialised in the snapshot; the work itself must wait for the real run.
-  if (startupSnapshot?.isBuildingSnapshot()) {
+  const launch = typeof CNI_TS_LAUNCH === 'object' ? CNI_TS_LAUNCH : undefined;
+  // Package time (build/warm.ts): run the call path on samples, then the code cache is taken.
+  if (launch?.warm) {
+    launch.name = plugin.name;
     await warmAll(plugin);
-    startupSnapshot.setDeserializeMainFunction(() => void runPlugin(plugin));
     return;
   }
-  // The arguments and the environment are read here, at run time: never the snapshot build's.
+  // The arguments and the environment are read here, at run time: never warming's.
   const [sub, ...rest] = process.argv.slice(2);
   const command = sub === undefined ? undefined : plugin.commands?.[sub];
   if (command) return command(rest);

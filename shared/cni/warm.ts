@@ -1,6 +1,6 @@
-// Warming, run at package time just before the V8 start-up snapshot is taken. A snapshot keeps
-// compiled code only for functions that ran before it was taken; everything else on a call's
-// path is parsed and compiled again on every call. So each plugin runs its pure code here
+// Warming, run at package time just before the V8 code cache of the plugin bundle is taken
+// (build/warm.ts). The cache keeps compiled code only for functions that ran before it was taken;
+// everything else on a call's path is parsed and compiled again on every call. So each plugin runs its pure code here
 // (decoding, validation, planning, result conversion, error formatting) on representative inputs.
 //
 // Warming must not touch the host or leave state that a real call could see: only pure

@@ -1,6 +1,14 @@
 // Every external command goes through here: execa with argument arrays, never a shell.
-import { execa } from 'execa';
+import type { execa as Execa } from 'execa';
 import { CniError, Code } from '../cni/errors.ts';
+
+let loaded: Promise<typeof Execa> | undefined;
+/**
+ * execa, loaded on first use: with it come child_process, streams and a dozen more of Node's own
+ * modules, which a call that runs no command (a tuning ADD with nothing to change) never needs.
+ * The bundle keeps it in one file (esbuild inlines the import).
+ */
+export const loadExeca = (): Promise<typeof Execa> => (loaded ??= import('execa').then((m) => m.execa));
 
 export interface RunOptions {
   /** Enter this network namespace (a path) for the command, through nsenter. */
@@ -21,6 +29,7 @@ export interface RunResult {
 
 export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const [file, argv] = opts.netns ? ['nsenter', [`--net=${opts.netns}`, '--', cmd, ...args]] : [cmd, [...args]];
+  const execa = await loadExeca();
   const r = await execa(file, argv, {
     reject: false,
     stripFinalNewline: false,

@@ -6,7 +6,7 @@
 // /proc/self/net/dev always lists this process's own links, so comparing the two tells, cheaply,
 // whether /sys can be trusted; when it cannot, `ip -d -j link show` (netlink) answers instead.
 // The choice is made once per call (linkReader), never at module load: the answer belongs to the
-// call, not to the build's start-up snapshot.
+// call, not to package-time warming.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CniError, Code } from '../cni/errors.ts';

@@ -2,8 +2,8 @@
 // Node has no flock; flock(1) is handed our open file descriptor and locks it: the lock belongs to
 // the open file description, so it stays ours after flock(1) exits, until we close the descriptor.
 import { closeSync, openSync, constants } from 'node:fs';
-import { execa } from 'execa';
 import { CniError, Code } from '../cni/errors.ts';
+import { loadExeca } from './exec.ts';
 
 export interface Lock {
   /** The locked file's descriptor (to tell whether the path still names the file that is locked). */
@@ -20,6 +20,7 @@ export async function lockFile(path: string, timeoutSeconds = 120, create = true
   } catch (e) {
     throw new CniError(Code.IoFailure, `failed to open lock file ${path}: ${(e as Error).message}`);
   }
+  const execa = await loadExeca();
   const r = await execa('flock', ['--exclusive', '--wait', String(timeoutSeconds), '3'], {
     // execa's types omit numeric descriptors beyond stdio[2]; Node's spawn passes them through.
     stdio: ['ignore', 'ignore', 'pipe', fd as unknown as 'ignore'],
