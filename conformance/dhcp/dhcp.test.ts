@@ -3,8 +3,8 @@
 // host side lives there, never on the real host). The daemon runs on the host, as a runtime's would,
 // on a socket in a temp dir, and is stopped by PID.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, linkSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -264,6 +264,38 @@ describe.skipIf(!haveOurBin('dhcp') || !haveOurBin('bridge') || !existsSync('/us
     expect(readdirSync(join(lan.dir, 'state'))).toEqual([]);
     expect((await dhcpCall('DEL', a, cf)).code).toBe(0);
     await stop(d.proc);
+  });
+
+  it('systemd socket activation: the daemon serves the listening socket it is given as fd 3 (LISTEN_FDS=1)', async () => {
+    const dir = await makeTempDir('dhcp');
+    const bound = join(dir, 'bound.sock');
+    const sock = join(dir, 'activated.sock');
+    // What systemd does for cni-dhcp.socket: bind and listen, then hand the socket over. Closing our
+    // copy removes the path it was bound to, so the socket is reached through a second link.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(bound, r));
+    linkSync(bound, sock);
+    const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+    const log = join(dir, 'activated.log');
+    const proc = spawn(ourBin('dhcp'), ['daemon', '-statedir', join(dir, 'state')], {
+      stdio: ['ignore', 'ignore', openSync(log, 'a'), fd],
+      env: { ...process.env, LISTEN_FDS: '1' },
+    });
+    started.push(proc);
+    server.close();
+    try {
+      await until(
+        'the activated daemon',
+        () => existsSync(log) && readFileSync(log, 'utf8').includes('listening on the socket passed by systemd'),
+        10_000,
+        log,
+      );
+      const c = await container();
+      const st = await dhcpCall('STATUS', c, { cniVersion: '1.1.0', name: netName(), type: 'bridge', ipam: { type: 'dhcp', daemonSocketPath: sock } });
+      expect(st.code, st.stdout).toBe(0);
+    } finally {
+      await stop(proc);
+    }
   });
 
   it('a stopped daemon and a socket in another protocol (the Go daemon) are clear errors naming the socket', async () => {
