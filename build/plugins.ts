@@ -14,6 +14,7 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'firewall', entry: 'plugins/firewall/main.ts' },
   { name: 'host-local', entry: 'ipam/host-local/main.ts' },
   { name: 'tuning', entry: 'plugins/tuning/main.ts' },
+  { name: 'macvlan', entry: 'plugins/macvlan/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

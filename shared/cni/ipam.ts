@@ -85,6 +85,17 @@ export async function delegate(ctx: Ctx, type: string, verb: Exclude<Verb, 'VERS
   return parseResult(json, ctx.cniVersion);
 }
 
+/** STATUS of a plugin whose readiness is its IPAM's: the IPAM plugin is there and reports ready itself ('' = no IPAM, ready). */
+export async function ipamStatus(ctx: Ctx, type: string): Promise<void> {
+  if (type === '') return;
+  try {
+    findInPath(type, ctx.env.path);
+  } catch (e) {
+    throw new CniError(Code.PluginNotAvailable, `IPAM plugin not available: ${(e as Error).message}`);
+  }
+  await delegate(ctx, type, 'STATUS');
+}
+
 /** IPAM ADD; its release (IPAM DEL) is pushed on the undo stack once the lease exists. */
 export async function ipamAdd(ctx: Ctx, type: string, undo: UndoStack): Promise<Result> {
   const r = await delegate(ctx, type, 'ADD');

@@ -49,13 +49,16 @@ export const createLinkLine = (s: LinkSpec, tmp: string): string =>
     ...s.type,
   );
 
-/** Why `ip link add` failed, in words that name the object at fault (the reference says only "Link not found"). */
+/** A parent (master) that is not where it was looked for, named with the namespace (the reference says only "Link not found"). */
+export function masterNotFound(parent: string, netns: string, inContainer: boolean | undefined): CniError {
+  const where = inContainer ? `in the container namespace "${netns}"` : 'in the host namespace';
+  return new CniError(Code.Internal, `failed to lookup master "${parent}": no link of that name ${where}`);
+}
+
+/** Why `ip link add` failed, in words that name the object at fault. */
 export function createFailure(s: LinkSpec, stderr: string): CniError {
   const msg = batchFailure(stderr).message;
-  if (s.parent && saysNotFound({ stderr })) {
-    const where = s.inContainer ? `in the container namespace "${s.netns}"` : 'in the host namespace';
-    return new CniError(Code.Internal, `failed to lookup master "${s.parent}": no link of that name ${where}`);
-  }
+  if (s.parent && saysNotFound({ stderr })) return masterNotFound(s.parent, s.netns, s.inContainer);
   return new CniError(Code.Internal, `failed to create ${s.kind}: ${msg}`);
 }
 

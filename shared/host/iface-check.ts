@@ -58,3 +58,32 @@ export function checkIfaceState(ifname: string, prev: Pick<Result, 'ips' | 'rout
     if (!ok) throw fail(`Expected Route {Dst:${rt.dst} GW:${rt.gw ?? '<nil>'}} not found in routing table`);
   }
 }
+
+/** What the container's own link must be: its kind and, for macvlan and ipvlan, its mode. */
+export interface LinkExpectation {
+  kind: string;
+  mode?: string;
+}
+
+/**
+ * CHECK of a container link the plugin made itself (macvlan, ipvlan, vlan, …) against prevResult,
+ * in the reference's order and words (`plugins/main/macvlan/macvlan.go` cmdCheck,
+ * validateCniContainerInterface): prevResult names it in this namespace, it is of the kind and
+ * mode made, its MAC is prevResult's; then its addresses and routes (checkIfaceState).
+ */
+export function checkContainerLink(env: { netns: string; ifname: string }, prev: Result, want: LinkExpectation, s: IfaceState): void {
+  const intf = (prev.interfaces ?? []).find((i) => i.name === env.ifname && i.sandbox === env.netns);
+  if (!intf) throw fail(`sandbox in prevResult  doesn't match configured netns: ${env.netns}`);
+  const link = s.link;
+  if (!link) throw fail(`container Interface name in prevResult: ${env.ifname} not found`);
+  const kind = link.linkinfo?.info_kind;
+  if (kind !== want.kind) throw fail(`error: Container interface ${env.ifname} not of type ${want.kind}`);
+  if (want.mode !== undefined) {
+    const mode = (link.linkinfo?.info_data as { mode?: unknown } | undefined)?.mode;
+    if (mode !== want.mode) throw fail(`container ${want.kind} mode ${String(mode)} does not match expected value: ${want.mode}`);
+  }
+  if (intf.mac && intf.mac.toLowerCase() !== (link.address ?? '').toLowerCase()) {
+    throw fail(`interface ${env.ifname} Mac ${intf.mac} doesn't match container Mac: ${link.address ?? ''}`);
+  }
+  checkIfaceState(env.ifname, prev, s);
+}

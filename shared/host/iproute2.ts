@@ -74,6 +74,8 @@ export interface BatchOptions {
   json?: boolean;
   /** ip -d: kind-specific details (veth peer, bridge port flags, ...). */
   details?: boolean;
+  /** ip -4 / -6: the family of every line (a batch line cannot choose its own). */
+  family?: 4 | 6;
   /** Keep going past failing lines (ip -force); failures are then reported in stderr only. */
   force?: boolean;
   allowFail?: boolean;
@@ -81,7 +83,14 @@ export interface BatchOptions {
 
 /** Run a batch script in one ip process; JSON outputs come back one array per showing command. */
 export async function ipBatch(lines: readonly string[], opts: BatchOptions = {}) {
-  const args = [...(opts.details ? ['-d'] : []), ...(opts.json ? ['-j'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
+  const args = [
+    ...(opts.family ? [`-${opts.family}`] : []),
+    ...(opts.details ? ['-d'] : []),
+    ...(opts.json ? ['-j'] : []),
+    ...(opts.force ? ['-force'] : []),
+    '-batch',
+    '-',
+  ];
   const r = await run('ip', args, { input: `${lines.join('\n')}\n`, allowFail: true, ...(opts.netns ? { netns: opts.netns } : {}) });
   if (r.exitCode !== 0 && !opts.allowFail) {
     throw new CniError(Code.Internal, r.stderr.trim().replace(/\n/g, '; ') || `ip -batch failed with exit status ${r.exitCode}`);
