@@ -15,6 +15,7 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'host-local', entry: 'ipam/host-local/main.ts' },
   { name: 'tuning', entry: 'plugins/tuning/main.ts' },
   { name: 'macvlan', entry: 'plugins/macvlan/main.ts' },
+  { name: 'ipvlan', entry: 'plugins/ipvlan/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

@@ -86,8 +86,3 @@ export function loadConf(rawInput: unknown, cniArgs = ''): MacvlanConf {
     ipamType: raw.ipam?.type ?? '',
   };
 }
-
-/** The reference's MTU rule, checked once the master's MTU is known. */
-export function checkMtu(mtu: number, masterMtu: number): void {
-  if (mtu > masterMtu) throw invalidConfig(`mtu: invalid MTU ${mtu}, must be [0, master MTU(${masterMtu})]`);
-}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkMtu, loadConf, pickMac } from './config.ts';
-import { addResult, macvlanSpec } from './plan.ts';
+import { loadConf, pickMac } from './config.ts';
+import { checkMtu } from '../../shared/host/master.ts';
+import { macvlanSpec } from './plan.ts';
+import { linkResult } from '../../shared/cni/attach.ts';
 import { createLinkLine } from '../../shared/host/container-link.ts';
 import { checkContainerLink } from '../../shared/host/iface-check.ts';
 import { defaultRouteDev } from '../../shared/host/master.ts';
@@ -106,14 +108,14 @@ describe('link line', () => {
 describe('result', () => {
   it('one interface; IPs on interface 0; the config dns, not IPAM dns', () => {
     const c = loadConf({ ...base, dns: { nameservers: ['10.0.0.53'] } });
-    const r = addResult(
-      c,
+    const r = linkResult(
       { ifname: 'eth0', mac: '02:00:00:00:00:01', netns: NS },
       {
         ips: [{ interface: 2, address: '10.0.0.2/24', gateway: '10.0.0.1' }],
         routes: [{ dst: '0.0.0.0/0' }],
         dns: { nameservers: ['1.1.1.1'] },
       },
+      c.raw.dns,
     );
     expect(r).toEqual({
       interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', sandbox: NS }],
@@ -123,7 +125,7 @@ describe('result', () => {
     });
   });
   it('layer 2: the interface only', () => {
-    expect(addResult(loadConf(base), { ifname: 'eth0', mac: '02:00:00:00:00:01', netns: NS }, undefined)).toEqual({
+    expect(linkResult({ ifname: 'eth0', mac: '02:00:00:00:00:01', netns: NS }, undefined, loadConf(base).raw.dns)).toEqual({
       interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', sandbox: NS }],
     });
   });

@@ -6,8 +6,10 @@ import { ifaceBatch, ipv6Sysctls, notifySysctls } from '../../shared/host/iface.
 import { checkContainerLink } from '../../shared/host/iface-check.ts';
 import { defaultRouteDev } from '../../shared/host/master.ts';
 import { parseLinks, parseRoutes } from '../../shared/host/iproute2.ts';
-import { checkMtu, loadConf, parseRaw } from './config.ts';
-import { addResult, macvlanSpec } from './plan.ts';
+import { loadConf, parseRaw } from './config.ts';
+import { checkMtu } from '../../shared/host/master.ts';
+import { macvlanSpec } from './plan.ts';
+import { linkResult } from '../../shared/cni/attach.ts';
 
 const IPAM = { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }], [{ subnet: 'fd00:250::/64' }]] };
 const LINK = {
@@ -37,7 +39,7 @@ export function warm(): void {
       notifySysctls('veth00000000');
       ipv6Sysctls('veth00000000', ips);
       ifaceBatch({ ifname: 'eth0', index: 0, ips, routes: WARM_RESULT.routes ?? [] });
-      const result = addResult(conf, { ifname: 'eth0', mac: '02:00:00:00:00:03', netns: WARM_NETNS }, WARM_RESULT);
+      const result = linkResult({ ifname: 'eth0', mac: '02:00:00:00:00:03', netns: WARM_NETNS }, WARM_RESULT, conf.raw.dns);
       const link = parseLinks([LINK])[0];
       checkContainerLink({ netns: WARM_NETNS, ifname: 'eth0' }, result, { kind: 'macvlan', mode: conf.mode }, { ...(link ? { link } : {}), routes: [] });
     });

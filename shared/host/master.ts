@@ -62,3 +62,8 @@ export async function resolveMaster(s: MasterSpec, withMtu: boolean): Promise<Ma
   if (!link) throw masterNotFound(name, s.netns, s.inContainer);
   return { name, ...(link.mtu !== undefined ? { mtu: link.mtu } : {}) };
 }
+
+/** The reference's MTU rule (macvlan's loadConf), once the master's MTU is known: [0, master MTU]. */
+export function checkMtu(mtu: number, masterMtu: number): void {
+  if (mtu > masterMtu) throw new CniError(Code.InvalidNetworkConfig, `mtu: invalid MTU ${mtu}, must be [0, master MTU(${masterMtu})]`);
+}
