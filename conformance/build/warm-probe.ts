@@ -65,6 +65,8 @@ const warms = await Promise.all([
   import('../../ipam/host-local/warm.ts'),
   import('../../plugins/firewall/warm.ts'),
   import('../../plugins/tuning/warm.ts'),
+  import('../../plugins/macvlan/warm.ts'),
+  import('../../plugins/ipvlan/warm.ts'),
 ]);
 warmProtocol();
 for (const w of warms) w.warm();
