@@ -23,7 +23,7 @@ import { generateCorpus, type Context, type PluginName } from './corpus.ts';
 import { foreignLinks, runAll, runCase, type Verdict } from './runner.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
-const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall', 'tuning'];
+const PLUGINS: PluginName[] = ['loopback', 'host-local', 'bridge', 'portmap', 'firewall', 'tuning', 'macvlan', 'ipvlan'];
 const ok = PLUGINS.every(haveOurBin);
 
 describe.skipIf(!ok)('robustness: bad input corpus', () => {

@@ -5,7 +5,7 @@
 // one CNI_* variable) with values from shared pools, so adding a hostile value to a pool tests it
 // everywhere it can reach a command line, a batch script, a ruleset or a path.
 
-export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning';
+export type PluginName = 'bridge' | 'host-local' | 'portmap' | 'loopback' | 'firewall' | 'tuning' | 'macvlan' | 'ipvlan';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -151,6 +151,10 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
         sysctl: { 'net.core.somaxconn': '512' },
         prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: c.netns }], ips: [{ address: `${c.v4}2/24`, interface: 0 }] },
       };
+    case 'macvlan':
+    case 'ipvlan':
+      // The master is the never-created bridge name: a valid ADD fails at the link, never touching a real interface.
+      return { cniVersion: '1.1.0', name: c.net, type: p, master: c.bridge, ipam: ipam(c) };
   }
 }
 
@@ -175,6 +179,8 @@ const VERBS: Record<PluginName, Verb[]> = {
   portmap: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   firewall: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
   tuning: ['ADD', 'DEL', 'CHECK'],
+  macvlan: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  ipvlan: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -229,7 +235,7 @@ function generic(p: PluginName, c: Context): Mutation[] {
     m.push({ what: `CNI_IFNAME ${show(v)}`, verbs: ATTACH, env: { CNI_IFNAME: v }, msg: /interface name|CNI_IFNAME/i });
   }
   // Only bridge, loopback and tuning enter the namespace; host-local and portmap never look at it (as Go's).
-  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning'
+  for (const v of p === 'bridge' || p === 'loopback' || p === 'tuning' || p === 'macvlan' || p === 'ipvlan'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -244,8 +250,8 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall') continue; // they ignore CNI_ARGS entirely, as Go's do
-    if (p === 'tuning' && v === 'IgnoreUnknown=1;IP=x') continue; // valid for tuning (it knows MAC only)
+    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'ipvlan') continue; // they ignore CNI_ARGS entirely, as Go's do
+    if ((p === 'tuning' || p === 'macvlan') && v === 'IgnoreUnknown=1;IP=x') continue; // valid for them (they know MAC only)
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
   return m;
@@ -433,7 +439,40 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('prevResult.interfaces', undefined, /interface needs to be set/i, ['ADD', 'CHECK']);
   }
   if (p === 'tuning') tuningMutations(field, m);
+  if (p === 'macvlan' || p === 'ipvlan') lowerLinkMutations(p, field, m);
   return m;
+}
+
+function lowerLinkMutations(p: 'macvlan' | 'ipvlan', field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  const add = ['ADD'] as Verb[];
+  const badIfname = (s: string) => s === '.' || s === '..' || Buffer.byteLength(s) > 15 || /[\s/:"'\\#;{}$`*?\x00-\x1f\x7f]/.test(s);
+  for (const v of [...HOSTILE_STRINGS.filter(badIfname), 42, [], {}]) field('master', v, /master/, addCheck);
+  for (const v of ['source', 'bridge;x', 'l2 ', 'L3', 42, ['l2']]) field('mode', v, /mode/, addCheck);
+  for (const v of [-1, 1.5, '1400', true, 2 ** 53]) field('mtu', v, /mtu/, add);
+  for (const v of ['yes', 1]) field('linkInContainer', v, /linkInContainer/, add);
+  if (p === 'macvlan') {
+    const macs = ['zz:zz:zz:zz:zz:zz', 'aa:bb', '02:00:00:00:00:01\n', '02:00:00:00:00:01 mtu 1', '$(id)', '01:00:5e:00:00:01', '00:00:00:00:00:00', 42];
+    for (const v of macs) {
+      field('mac', v, /mac/, add);
+      field('runtimeConfig', { mac: v }, /mac/, add);
+    }
+    for (const v of [-1, 2 ** 32, 'x', 1.5]) field('bcqueuelen', v, /bcqueuelen/, add);
+    for (const v of ['MAC=zz', 'MAC=02:00:00:00:00:01;MTU=1400', 'IgnoreUnknown=1;MAC=$(id)']) {
+      m.push({ what: `CNI_ARGS ${show(v)}`, verbs: add, env: { CNI_ARGS: v }, msg: /arg|MAC/i });
+    }
+  } else {
+    field('ipam', {}, /ipam/, add);
+    field('ipam', undefined, /ipam/, add);
+    const chained = (prev: unknown) => (b: Record<string, unknown>) => ({ ...withPath(withPath(b, 'ipam', undefined), 'master', undefined), prevResult: prev });
+    m.push({
+      what: 'chained, prevResult with two interfaces',
+      verbs: add,
+      conf: chained({ cniVersion: '1.1.0', interfaces: [{ name: 'a' }, { name: 'b' }], ips: [] }),
+      msg: /master/,
+    });
+    m.push({ what: 'chained, prevResult not a result', verbs: add, conf: chained({ cniVersion: '1.1.0', ips: 'x' }), msg: /prevResult|result|ips/i });
+  }
 }
 
 function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
