@@ -1,5 +1,6 @@
 import { checkAttachment } from '../../shared/cni/attach.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
+import { assertIfname } from '../../shared/cni/validate.ts';
 import { parseMode, parseRaw } from './config.ts';
 
 /**
@@ -11,6 +12,7 @@ import { parseMode, parseRaw } from './config.ts';
 export async function check(ctx: Ctx): Promise<void> {
   const raw = parseRaw(ctx.raw);
   const master = raw.master ?? '';
+  if (master !== '') assertIfname(master, 'master');
   const ipamType = raw.ipam?.type ?? '';
   const known = master !== '' || ipamType !== '';
   await checkAttachment(ctx, {
