@@ -317,38 +317,37 @@ describe.skipIf(!haveOurBin('tuning'))('robustness: tuning faults', () => {
     report('tuning SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
     expect(problems).toEqual([]);
   });
-  it.skipIf(!haveOurBin('macvlan'))(
-    'SIGKILL at a random point of a macvlan ADD (in a node stand-in), then DEL leaves no link and no lease',
-    { timeout: 300_000 },
-    async () => {
-      const lan = await makeLan(114, 5);
-      const nodeLinks = async () => (await ipJson<Array<{ ifname: string }>>(['link', 'show'], lan.node.name)).map((l) => l.ifname).sort();
-      const before = await nodeLinks();
-      const trials = Math.max(6, SCALE.killTrials / 2);
-      const problems: string[] = [];
-      let killed = 0;
-      for (let t = 0; t < trials; t++) {
-        const e = await makeMacvlanEnv('ours', 'macvlan', lan);
-        const c = macvlanConf(e, 'v4', {}, '1.0.0');
-        const delay = randomInt(0, 301);
-        const env = { ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: e.cid, CNI_NETNS: e.ns.path, CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' };
-        const child = execa('ip', ['netns', 'exec', lan.node.name, ourBin('macvlan')], { env, extendEnv: false, input: JSON.stringify(c), reject: false });
-        const timer = setTimeout(() => child.kill('SIGKILL'), delay);
-        const r = await child;
-        clearTimeout(timer);
-        if (r.signal === 'SIGKILL') killed++;
-        await waitProcsGone(e.cid);
-        const del = await callMacvlan(e, 'DEL', c);
-        if (del.code !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL failed: ${del.stdout}`);
-        const left = (await ipJson<Array<{ ifname: string }>>(['link', 'show'], e.ns.name)).map((l) => l.ifname).filter((n) => n !== 'lo');
-        if (left.length) problems.push(`trial ${t} (killed after ${delay} ms) left links ${left.join(' ')}`);
-        const ls = await macvlanLeases(e);
-        if (ls.length) problems.push(`trial ${t} (killed after ${delay} ms) left leases ${ls.join(' ')}`);
-        await deleteNetns(e.ns);
-      }
-      expect(await nodeLinks()).toEqual(before);
-      report('macvlan SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
-      expect(problems).toEqual([]);
-    },
-  );
+});
+
+describe.skipIf(!haveOurBin('macvlan'))('robustness: macvlan faults', () => {
+  it('SIGKILL at a random point of a macvlan ADD (in a node stand-in), then DEL leaves no link and no lease', { timeout: 300_000 }, async () => {
+    const lan = await makeLan(114, 5);
+    const nodeLinks = async () => (await ipJson<Array<{ ifname: string }>>(['link', 'show'], lan.node.name)).map((l) => l.ifname).sort();
+    const before = await nodeLinks();
+    const trials = Math.max(6, SCALE.killTrials / 2);
+    const problems: string[] = [];
+    let killed = 0;
+    for (let t = 0; t < trials; t++) {
+      const e = await makeMacvlanEnv('ours', 'macvlan', lan);
+      const c = macvlanConf(e, 'v4', {}, '1.0.0');
+      const delay = randomInt(0, 301);
+      const env = { ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: e.cid, CNI_NETNS: e.ns.path, CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' };
+      const child = execa('ip', ['netns', 'exec', lan.node.name, ourBin('macvlan')], { env, extendEnv: false, input: JSON.stringify(c), reject: false });
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const r = await child;
+      clearTimeout(timer);
+      if (r.signal === 'SIGKILL') killed++;
+      await waitProcsGone(e.cid);
+      const del = await callMacvlan(e, 'DEL', c);
+      if (del.code !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL failed: ${del.stdout}`);
+      const left = (await ipJson<Array<{ ifname: string }>>(['link', 'show'], e.ns.name)).map((l) => l.ifname).filter((n) => n !== 'lo');
+      if (left.length) problems.push(`trial ${t} (killed after ${delay} ms) left links ${left.join(' ')}`);
+      const ls = await macvlanLeases(e);
+      if (ls.length) problems.push(`trial ${t} (killed after ${delay} ms) left leases ${ls.join(' ')}`);
+      await deleteNetns(e.ns);
+    }
+    expect(await nodeLinks()).toEqual(before);
+    report('macvlan SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
+    expect(problems).toEqual([]);
+  });
 });
