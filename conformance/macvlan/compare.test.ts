@@ -57,7 +57,7 @@ describe.skipIf(!haveOurBin('macvlan'))('macvlan vs reference', () => {
     for (const impl of IMPLS) lans[impl] = await makeLan(SUBNET[impl], 1, { defaultRoute: true });
   });
 
-  it.each(CASES)('$title', async (k) => {
+  it.each(CASES)('$title', { timeout: 120_000 }, async (k) => {
     const out = await Promise.all(
       IMPLS.map(async (impl) => {
         const e = await makeEnv(impl, 'macvlan', lans[impl]!);

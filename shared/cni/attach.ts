@@ -5,7 +5,7 @@
 // A failure undoes what was made, the lease included (shared/cni/undo.ts).
 import type { Dns, Result } from './result.ts';
 import { CniError, Code, settleAll } from './errors.ts';
-import type { UndoStack } from './undo.ts';
+import { withUndo, type UndoStack } from './undo.ts';
 import type { Ctx } from './skel.ts';
 import { delegate, linkAndIpamDel } from './ipam.ts';
 import { parseBase, prevResultOf } from './config.ts';
@@ -49,6 +49,28 @@ export async function attachLink(a: Attachment, undo: UndoStack): Promise<Result
   const now = await configureIface(netns, { ifname, index: 0, ips, routes: source?.routes ?? [] }, { link, notify: source !== undefined, settle });
   if (!now?.address) throw new CniError(Code.Internal, `failed to refetch ${a.link.kind} "${ifname}"`);
   return linkResult({ ifname, mac: now.address, netns }, source, a.dns);
+}
+
+export interface AttachRequest {
+  /** Where the master is, and which (''= the default route's interface). */
+  master: MasterSpec;
+  /** The configured MTU (0 = the master's), checked against the master's. */
+  mtu: number;
+  link(master: string): LinkSpec;
+  addresses: Attachment['addresses'];
+  dns?: Dns | undefined;
+}
+
+/**
+ * The whole ADD: the master is looked up only when something needs it first (the default route's
+ * interface, the MTU check; otherwise creating the link finds out, with an error that names it),
+ * then the link before the addresses, as in the reference, so a bad master never takes a lease.
+ */
+export async function attach(ctx: Ctx, r: AttachRequest): Promise<Result> {
+  assertNetns(ctx.env.netns);
+  const master = await resolveMaster(r.master, r.mtu > 0);
+  if (master.mtu !== undefined) checkMtu(r.mtu, master.mtu);
+  return withUndo((undo) => attachLink({ link: r.link(master.name), addresses: r.addresses, dns: r.dns }, undo));
 }
 
 /** DEL of an attachment: IPAM DEL and the link; nothing is looked up, so a gone master, namespace or link is no error. */
