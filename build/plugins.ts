@@ -26,6 +26,8 @@ export const PLUGINS: readonly PluginEntry[] = [
   { name: 'host-device', entry: 'plugins/host-device/main.ts' },
   { name: 'tap', entry: 'plugins/tap/main.ts' },
   { name: 'ptp', entry: 'plugins/ptp/main.ts' },
+  { name: 'macvlan', entry: 'plugins/macvlan/main.ts' },
+  { name: 'ipvlan', entry: 'plugins/ipvlan/main.ts' },
 ];
 
 /** Filter PLUGINS by names given on the command line (none = all); unknown names are an error. */

@@ -301,6 +301,44 @@ async function tuning(rows: Row[]): Promise<void> {
 }
 
 /**
+ * macvlan (and ipvlan where the kernel has it) + host-local on a master made for the purpose: one
+ * end of a prefixed veth pair on the host, never a real interface. Each implementation its subnet.
+ */
+function lowerLinkSuite(type: 'macvlan' | 'ipvlan') {
+  return async (rows: Row[]): Promise<void> => {
+    const data = tmp(type.slice(0, 2));
+    const ns = `${prefix}-${type.slice(0, 2)}`;
+    const master = `${prefix}${type[0]}m`;
+    const path = await netnsAdd(ns);
+    try {
+      await execa('ip', ['link', 'add', master, 'type', 'veth', 'peer', 'name', `${prefix}${type[0]}p`]);
+      await execa('ip', ['link', 'set', master, 'up']);
+      const probe = await execa('ip', ['link', 'add', 'link', master, 'name', `${prefix}${type[0]}x`, 'type', type], { reject: false });
+      if (probe.exitCode !== 0) {
+        console.log(`${type}: skipped, this kernel cannot make ${type} links: ${probe.stderr.trim()}`);
+        return;
+      }
+      await execa('ip', ['link', 'del', `${prefix}${type[0]}x`]);
+      await addDelPairs(`${type} + host-local`, rows, (who, cmd, i) => ({
+        bin: `${DIRS[who]}/${type}`,
+        env: env(cmd, { CNI_CONTAINERID: `${prefix}-${type}-${i}`, CNI_NETNS: path, CNI_IFNAME: 'eth0', CNI_PATH: DIRS[who] }),
+        stdin: JSON.stringify({
+          cniVersion: '1.0.0',
+          name: `${prefix}-${type}-${who}`,
+          type,
+          master,
+          ipam: { type: 'host-local', subnet: `10.114.${who === 'ours' ? 1 : 2}.0/24`, routes: [{ dst: '0.0.0.0/0' }], dataDir: data },
+        }),
+      }));
+    } finally {
+      await netnsDel(ns);
+      await execa('ip', ['link', 'del', master], { reject: false });
+      rmSync(data, { recursive: true, force: true });
+    }
+  };
+}
+
+/**
  * bridge + host-local + tuning through cnitool, twice: with the reference bridge and host-local on
  * both sides (only tuning differs), and all ours against all reference.
  */
@@ -704,4 +742,6 @@ export const extraSuites: Record<string, (rows: Row[]) => Promise<void>> = {
   'host-device': hostDevice,
   ptp,
   podman,
+  macvlan: lowerLinkSuite('macvlan'),
+  ipvlan: lowerLinkSuite('ipvlan'),
 };

@@ -41,6 +41,8 @@ const PLUGINS: PluginName[] = [
   'host-device',
   'tap',
   'ptp',
+  'macvlan',
+  'ipvlan',
 ];
 const ok = PLUGINS.every(haveOurBin);
 

@@ -22,7 +22,9 @@ export type PluginName =
   | 'dummy'
   | 'host-device'
   | 'tap'
-  | 'ptp';
+  | 'ptp'
+  | 'macvlan'
+  | 'ipvlan';
 export type Verb = 'ADD' | 'DEL' | 'CHECK' | 'STATUS' | 'GC' | 'BOGUS';
 
 export interface Context {
@@ -254,6 +256,10 @@ export function baseConf(p: PluginName, c: Context): Record<string, unknown> {
     case 'tap':
       // The bridge does not exist in the namespace: a valid ADD's creation batch fails and is undone.
       return { cniVersion: '1.1.0', name: c.net, type: 'tap', bridge: c.bridge, multiQueue: true, owner: 0, group: 0, mtu: 1400, mac: '02:00:00:00:00:01' };
+    case 'macvlan':
+    case 'ipvlan':
+      // The master is the never-created bridge name: a valid ADD fails at the link, never touching a real interface.
+      return { cniVersion: '1.1.0', name: c.net, type: p, master: c.bridge, ipam: ipam(c) };
   }
 }
 
@@ -290,6 +296,8 @@ const VERBS: Record<PluginName, Verb[]> = {
   'host-device': ['ADD', 'DEL', 'CHECK', 'STATUS'],
   tap: ['ADD', 'DEL', 'CHECK', 'STATUS'],
   ptp: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  macvlan: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
+  ipvlan: ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'],
 };
 
 /** Verbs for which a config field is read (GC/STATUS ignore attachment-only fields). */
@@ -354,7 +362,9 @@ function generic(p: PluginName, c: Context): Mutation[] {
   p === 'dummy' ||
   p === 'host-device' ||
   p === 'tap' ||
-  p === 'ptp'
+  p === 'ptp' ||
+  p === 'macvlan' ||
+  p === 'ipvlan'
     ? ['/nonexistent/netns', 'relative/path', '/etc/hostname', '/proc/self/ns/net', `${c.netns}\nx`, `${c.netns}/..`, '/proc/1/ns/net']
     : []) {
     m.push({ what: `CNI_NETNS ${show(v)}`, verbs: ['ADD', 'CHECK'], env: { CNI_NETNS: v }, msg: /netns|namespace/i });
@@ -369,9 +379,19 @@ function generic(p: PluginName, c: Context): Mutation[] {
     });
   }
   for (const v of ['garbage', 'a=b=c', '=x', 'IgnoreUnknown=1;IP=x', 'IP=10.0.0.1\n;x=y', 'IP=1.2.3', 'IP=010.166.1.5', 'IP=10.99.0.5']) {
-    if (p === 'loopback' || p === 'portmap' || p === 'firewall' || p === 'flannel' || p === 'bandwidth' || p === 'sbr' || p === 'vrf' || p === 'host-device')
+    if (
+      p === 'loopback' ||
+      p === 'portmap' ||
+      p === 'firewall' ||
+      p === 'flannel' ||
+      p === 'bandwidth' ||
+      p === 'sbr' ||
+      p === 'vrf' ||
+      p === 'host-device' ||
+      p === 'ipvlan'
+    )
       continue; // they ignore CNI_ARGS entirely, as Go's do
-    if ((p === 'tuning' || p === 'dnsname' || p === 'tap') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
+    if ((p === 'tuning' || p === 'dnsname' || p === 'tap' || p === 'macvlan') && v === 'IgnoreUnknown=1;IP=x') continue; // valid: they know MAC / K8S_POD_NAME only
     if (p === 'vlan') continue; // only its IPAM reads them, after the (missing) master
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: ['ADD'], env: { CNI_ARGS: v }, msg: /arg|IP|unknown/i });
   }
@@ -585,6 +605,7 @@ function specific(p: PluginName, c: Context): Mutation[] {
     field('dns', { nameservers: 'x' }, /nameservers|dns/i, ['DEL']);
     m.push({ what: 'CNI_PATH without host-local', verbs: add, env: { CNI_PATH: '/nonexistent' }, msg: /host-local|plugin|find/i });
   }
+  if (p === 'macvlan' || p === 'ipvlan') lowerLinkMutations(p, field, m);
   return m;
 }
 
@@ -693,6 +714,38 @@ function tapMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Ver
   field('multiQueue', 'yes', /multiQueue/, add);
   for (const v of ['MAC=zz', 'MAC=02:00:00:00:00:01;MTU=1400', 'IgnoreUnknown=1;MAC=$(id)'])
     m.push({ what: `CNI_ARGS ${show(v)}`, verbs: add, env: { CNI_ARGS: v }, msg: /arg|MAC|mac/i });
+}
+
+function lowerLinkMutations(p: 'macvlan' | 'ipvlan', field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {
+  const addCheck = ['ADD', 'CHECK'] as Verb[];
+  const add = ['ADD'] as Verb[];
+  const badIfname = (s: string) => s === '.' || s === '..' || Buffer.byteLength(s) > 15 || /[\s/:"'\\#;{}$`*?\x00-\x1f\x7f]/.test(s);
+  for (const v of [...HOSTILE_STRINGS.filter(badIfname), 42, [], {}]) field('master', v, /master/, addCheck);
+  for (const v of ['source', 'bridge;x', 'l2 ', 'L3', 42, ['l2']]) field('mode', v, /mode/, addCheck);
+  for (const v of [-1, 1.5, '1400', true, 2 ** 53]) field('mtu', v, /mtu/, add);
+  for (const v of ['yes', 1]) field('linkInContainer', v, /linkInContainer/, add);
+  if (p === 'macvlan') {
+    const macs = ['zz:zz:zz:zz:zz:zz', 'aa:bb', '02:00:00:00:00:01\n', '02:00:00:00:00:01 mtu 1', '$(id)', '01:00:5e:00:00:01', '00:00:00:00:00:00', 42];
+    for (const v of macs) {
+      field('mac', v, /mac/, add);
+      field('runtimeConfig', { mac: v }, /mac/, add);
+    }
+    for (const v of [-1, 2 ** 32, 'x', 1.5]) field('bcqueuelen', v, /bcqueuelen/, add);
+    for (const v of ['MAC=zz', 'MAC=02:00:00:00:00:01;MTU=1400', 'IgnoreUnknown=1;MAC=$(id)']) {
+      m.push({ what: `CNI_ARGS ${show(v)}`, verbs: add, env: { CNI_ARGS: v }, msg: /arg|MAC/i });
+    }
+  } else {
+    field('ipam', {}, /ipam/, add);
+    field('ipam', undefined, /ipam/, add);
+    const chained = (prev: unknown) => (b: Record<string, unknown>) => ({ ...withPath(withPath(b, 'ipam', undefined), 'master', undefined), prevResult: prev });
+    m.push({
+      what: 'chained, prevResult with two interfaces',
+      verbs: add,
+      conf: chained({ cniVersion: '1.1.0', interfaces: [{ name: 'a' }, { name: 'b' }], ips: [] }),
+      msg: /master/,
+    });
+    m.push({ what: 'chained, prevResult not a result', verbs: add, conf: chained({ cniVersion: '1.1.0', ips: 'x' }), msg: /prevResult|result|ips/i });
+  }
 }
 
 function tuningMutations(field: (path: string, v: unknown, msg: RegExp, verbs?: Verb[]) => void, m: Mutation[]): void {

@@ -15,6 +15,7 @@ import {
   diffHostState,
   exclusiveHost,
   haveOurBin,
+  ipJson,
   links,
   makeTempDir,
   mixedCniPath,
@@ -34,6 +35,7 @@ import { FIREWALL, makeHost, trackState } from '../firewall/sandbox.ts';
 import { DNSNAME_ROOT, dnsmasqProcesses } from '../lib/cleanup.ts';
 import { stopAtCleanup as stopDnsmasqAtCleanup } from '../dnsname/helpers.ts';
 import { call as callTuning, conf as tuningConf, makeEnv as makeTuningEnv, snapshot as tuningSnapshot } from '../tuning/helpers.ts';
+import { call as callMacvlan, conf as macvlanConf, leases as macvlanLeases, makeEnv as makeMacvlanEnv, makeLan } from '../macvlan/helpers.ts';
 
 const ok = ['loopback', 'host-local', 'bridge', 'portmap'].every(haveOurBin);
 describe.skipIf(!ok)('robustness: faults', () => {
@@ -447,6 +449,39 @@ describe.skipIf(!haveOurBin('ptp') || !haveOurBin('host-local'))('robustness: pt
       await deleteNetns(ns);
     }
     report('ptp SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveOurBin('macvlan'))('robustness: macvlan faults', () => {
+  it('SIGKILL at a random point of a macvlan ADD (in a node stand-in), then DEL leaves no link and no lease', { timeout: 300_000 }, async () => {
+    const lan = await makeLan(114, 5);
+    const nodeLinks = async () => (await ipJson<Array<{ ifname: string }>>(['link', 'show'], lan.node.name)).map((l) => l.ifname).sort();
+    const before = await nodeLinks();
+    const trials = Math.max(6, SCALE.killTrials / 2);
+    const problems: string[] = [];
+    let killed = 0;
+    for (let t = 0; t < trials; t++) {
+      const e = await makeMacvlanEnv('ours', 'macvlan', lan);
+      const c = macvlanConf(e, 'v4', {}, '1.0.0');
+      const delay = randomInt(0, 301);
+      const env = { ...baseEnv(), CNI_COMMAND: 'ADD', CNI_CONTAINERID: e.cid, CNI_NETNS: e.ns.path, CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' };
+      const child = execa('ip', ['netns', 'exec', lan.node.name, ourBin('macvlan')], { env, extendEnv: false, input: JSON.stringify(c), reject: false });
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const r = await child;
+      clearTimeout(timer);
+      if (r.signal === 'SIGKILL') killed++;
+      await waitProcsGone(e.cid);
+      const del = await callMacvlan(e, 'DEL', c);
+      if (del.code !== 0) problems.push(`trial ${t} (killed after ${delay} ms): DEL failed: ${del.stdout}`);
+      const left = (await ipJson<Array<{ ifname: string }>>(['link', 'show'], e.ns.name)).map((l) => l.ifname).filter((n) => n !== 'lo');
+      if (left.length) problems.push(`trial ${t} (killed after ${delay} ms) left links ${left.join(' ')}`);
+      const ls = await macvlanLeases(e);
+      if (ls.length) problems.push(`trial ${t} (killed after ${delay} ms) left leases ${ls.join(' ')}`);
+      await deleteNetns(e.ns);
+    }
+    expect(await nodeLinks()).toEqual(before);
+    report('macvlan SIGKILL trials', `${trials} (${killed} actually killed mid-run)`);
     expect(problems).toEqual([]);
   });
 });

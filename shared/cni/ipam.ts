@@ -27,6 +27,11 @@ export async function ipamStatus(ctx: Ctx, type: string): Promise<void> {
   await delegate(ctx, type, 'STATUS');
 }
 
+/** GC of a plugin whose only state is its IPAM's: the IPAM plugin's own GC ('' = nothing to do). */
+export async function ipamGc(ctx: Ctx, type: string): Promise<void> {
+  if (type !== '') await delegate(ctx, type, 'GC');
+}
+
 /** IPAM ADD; its release (IPAM DEL) is pushed on the undo stack once the lease exists. */
 export async function ipamAdd(ctx: Ctx, type: string, undo: UndoStack): Promise<Result> {
   const r = await delegate(ctx, type, 'ADD');

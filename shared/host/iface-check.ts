@@ -76,3 +76,23 @@ export function checkContainerLink(kind: string, prev: Pick<Result, 'interfaces'
     throw fail(`Interface ${env.ifname} Mac ${ci.mac} doesn't match container Mac: ${link.address ?? ''}`);
   return link;
 }
+
+/** What the container's own link must be: its kind and, for macvlan and ipvlan, its mode. */
+export interface LinkExpectation {
+  kind: string;
+  mode?: string;
+}
+
+/**
+ * CHECK of a link made on a parent (macvlan, ipvlan) in the reference's order
+ * (`plugins/main/macvlan/macvlan.go` cmdCheck): the link as checkContainerLink sees it, its mode,
+ * then its addresses and routes (checkIfaceState).
+ */
+export function checkLinkAndMode(env: { netns: string; ifname: string }, prev: Result, want: LinkExpectation, s: IfaceState): void {
+  const link = checkContainerLink(want.kind, prev, env, s);
+  if (want.mode !== undefined) {
+    const mode = (link.linkinfo?.info_data as { mode?: unknown } | undefined)?.mode;
+    if (mode !== want.mode) throw fail(`container ${want.kind} mode ${String(mode)} does not match expected value: ${want.mode}`);
+  }
+  checkIfaceState(env.ifname, prev, s);
+}

@@ -1,0 +1,26 @@
+// macvlan: gives a container its own MAC address on a parent (master) link of the node, through a
+// macvlan link in the container's namespace, with addresses from the IPAM plugin named in the
+// config (containernetworking/plugins `plugins/main/macvlan/macvlan.go`; see plugins/macvlan/README.md).
+import { runPlugin } from '../../shared/cni/skel.ts';
+import { linkInProcess } from '../../shared/cni/ipam.ts';
+import { hostLocal } from '../../ipam/host-local/plugin.ts';
+import { add } from './add.ts';
+import { del } from './del.ts';
+import { check } from './check.ts';
+import { gc, status } from './status.ts';
+import { warm } from './warm.ts';
+
+// host-local of the same build runs in this process (see plugins/bridge/main.ts).
+linkInProcess('host-local', hostLocal);
+await runPlugin({
+  name: 'macvlan',
+  add,
+  del,
+  check,
+  status,
+  gc,
+  warm: () => {
+    warm();
+    hostLocal.warm?.();
+  },
+});
