@@ -63,7 +63,7 @@ describe.skipIf(!haveOurBin('macvlan'))('macvlan (ours)', () => {
     expect((await chk({ mode: 'vepa' })).json?.msg).toBe('container macvlan mode bridge does not match expected value: vepa');
     expect((await chk({ mtu: 9000 })).json?.msg).toBe('mtu: invalid MTU 9000, must be [0, master MTU(1500)]');
     await must('ip', ['-n', e.ns.name, 'link', 'set', 'eth0', 'address', '02:00:00:00:00:42']);
-    expect((await chk({})).json?.msg).toMatch(/^interface eth0 Mac .* doesn't match container Mac: 02:00:00:00:00:42$/);
+    expect((await chk({})).json?.msg).toMatch(/^Interface eth0 Mac .* doesn't match container Mac: 02:00:00:00:00:42$/);
     await must('ip', ['-n', e.ns.name, 'link', 'set', 'eth0', 'address', r.json.interfaces[0].mac]);
     await must('ip', ['-n', e.ns.name, 'addr', 'flush', 'dev', 'eth0']);
     expect((await chk({})).json?.msg).toMatch(/^Failed to match addr 10\.112\.1\.\d+\/24 on interface eth0$/);
