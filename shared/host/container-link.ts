@@ -9,7 +9,7 @@ import type { UndoStack } from '../cni/undo.ts';
 import { saysNotFound } from './exec.ts';
 import { batchFailure, ipBatch, line, parseLinks, type Link, type PlannedLine } from './iproute2.ts';
 import { netnsState } from './netns.ts';
-import { randomVethName } from './veth.ts';
+import { createHash } from 'node:crypto';
 
 export interface LinkSpec {
   netns: string;
@@ -97,8 +97,15 @@ export async function lookupParent(s: Pick<LinkSpec, 'netns' | 'parent' | 'inCon
 }
 
 /** Create the link under a temporary name; its undo (delete, under whichever name it has then) is pushed once it exists. */
+/**
+ * The temporary name of an attachment's new link: fixed for its namespace and interface name (the
+ * reference's is random), so that a DEL after an ADD killed before the rename still finds the link.
+ * Attachments made at the same time have different names or namespaces, so theirs differ.
+ */
+export const tempLinkName = (netns: string, ifname: string): string => `cni${createHash('sha256').update(`${netns}\0${ifname}`).digest('hex').slice(0, 12)}`;
+
 export async function createContainerLink(s: LinkSpec, undo: UndoStack): Promise<NewLink> {
-  const tmp = randomVethName();
+  const tmp = tempLinkName(s.netns, s.ifname);
   const r = await ipBatch(createLinkLines(s, tmp), { allowFail: true, ...(s.inContainer ? { netns: s.netns } : {}) });
   if (r.exitCode !== 0) {
     // A tap made but refused its attributes (MTU, MAC, master): it is this call's, so it goes. ip
@@ -123,10 +130,31 @@ export const renameLine = (l: NewLink): PlannedLine => ({
  */
 export async function deleteContainerLink(netns: string, ifname: string): Promise<boolean> {
   if (netns === '' || netnsState(netns) !== 'ok') return false;
-  const r = await ipBatch([line('link', 'del', 'dev', ifname)], { netns, allowFail: true });
-  if (r.exitCode === 0) return true;
-  if (saysNotFound(r)) return false;
-  throw new CniError(Code.Internal, `failed to delete "${ifname}": ${r.stderr.trim().split('\n')[0]}`);
+  // The same batch also removes a link an ADD killed before its rename left under its temporary name.
+  const r = await ipBatch([line('link', 'del', 'dev', ifname), line('link', 'del', 'dev', tempLinkName(netns, ifname))], {
+    netns,
+    allowFail: true,
+    force: true,
+  });
+  const failures = batchFailures(r.stderr);
+  const own = failures.get(0);
+  if (own === undefined) return true;
+  if (saysNotFound({ stderr: own })) return false;
+  throw new CniError(Code.Internal, `failed to delete "${ifname}": ${own}`);
+}
+
+/** `ip -force -batch` stderr: each failing line's (0-based) message, from the lines before its "Command failed -:N". */
+export function batchFailures(stderr: string): Map<number, string> {
+  const out = new Map<number, string>();
+  let msg: string[] = [];
+  for (const l of stderr.split('\n')) {
+    const m = /^Command failed -:(\d+)/.exec(l);
+    if (m) {
+      out.set(Number(m[1]) - 1, msg.join(' ').trim());
+      msg = [];
+    } else if (l.trim()) msg.push(l.trim());
+  }
+  return out;
 }
 
 /** Give a new link its final name now, ahead of the container batch (an IPAM that speaks over the link, dhcp, looks it up by name). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ifaceBatch, ipv6Sysctls, notifySysctls } from './iface.ts';
 import { checkIfaceState } from './iface-check.ts';
-import { createFailure, createLinkLine } from './container-link.ts';
+import { batchFailures, createFailure, createLinkLine, tempLinkName } from './container-link.ts';
 import { randomVethName, vethPairLine } from './veth.ts';
 import { randomMac } from './mac.ts';
 import { ownLinkNames, linkStateOf } from './link-state.ts';
@@ -107,4 +107,19 @@ describe('link state', () => {
       operstate: 'up',
       defaultPvid: 1,
     }));
+});
+
+describe('temporary link names and DEL', () => {
+  it('fixed per namespace and name, within IFNAMSIZ, different per attachment', () => {
+    const a = tempLinkName('/run/netns/c1', 'eth0');
+    expect(a).toMatch(/^cni[0-9a-f]{12}$/);
+    expect(tempLinkName('/run/netns/c1', 'eth0')).toBe(a);
+    expect(tempLinkName('/run/netns/c1', 'net1')).not.toBe(a);
+    expect(tempLinkName('/run/netns/c2', 'eth0')).not.toBe(a);
+  });
+  it('reads each failing line of an ip -force batch', () =>
+    expect([...batchFailures('Cannot find device "eth0"\nCommand failed -:1\nCannot find device "cni0"\nCommand failed -:2\n')]).toEqual([
+      [0, 'Cannot find device "eth0"'],
+      [1, 'Cannot find device "cni0"'],
+    ]));
 });
