@@ -3,11 +3,16 @@
 import { CniError, Code, settleAll } from '../../shared/cni/errors.ts';
 import { restore, saveTable } from '../../shared/host/iptables.ts';
 import { transactTable, trySaveTable } from '../../shared/host/iptables-txn.ts';
+import { lockFile } from '../../shared/host/lock.ts';
+import type { TableDump } from '../../shared/host/iptables.ts';
 import type { HostAddr } from './config.ts';
 import { addrRules, checkProblem, planAdd, planDel, planDeleteRules, type AddWhat } from './plan.ts';
 import type { Family } from '../../shared/host/addr.ts';
 
 const TABLE = 'filter';
+const SHARED_LOCK = '/run/cni-ts-firewall.lock';
+/** A plan line that creates a chain or inserts a jump at the top: shared by every container. */
+const createsShared = (l: string): boolean => l.startsWith('-N ') || l.startsWith('-I ');
 
 export const familiesOf = (addrs: readonly HostAddr[]): Family[] => [...new Set(addrs.map((a) => a.family))].sort();
 const ofFamily = (addrs: readonly HostAddr[], f: Family) => addrs.filter((a) => a.family === f);
@@ -26,7 +31,19 @@ export async function iptablesAdd(addrs: readonly HostAddr[], what: AddWhat, onA
     familiesOf(addrs).map(async (f) => {
       const mine = ofFamily(addrs, f);
       try {
-        const dump = await transactTable(f, TABLE, (d) => planAdd(mine, what, d).lines);
+        const plan = (d: TableDump) => planAdd(mine, what, d).lines;
+        let dump = await saveTable(f, TABLE);
+        if (plan(dump).some(createsShared)) {
+          // The first ADD of a host creates the shared chains and jumps. iptables-nft does not refuse a
+          // second `-N` of a chain made meanwhile, so two first ADDs could both insert the FORWARD
+          // jump: those plans run under a host-wide lock. The usual ADD takes none.
+          const lock = await lockFile(SHARED_LOCK);
+          try {
+            dump = await transactTable(f, TABLE, plan);
+          } finally {
+            lock.release();
+          }
+        } else dump = await transactTable(f, TABLE, plan, dump);
         onApplied({ family: f, rules: planAdd(mine, what, dump).added });
       } catch (e) {
         throw new CniError(Code.Internal, `failed to set up the ipv${f} firewall rules: ${(e as Error).message}`);
