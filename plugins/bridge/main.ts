@@ -1,7 +1,6 @@
 // bridge: attaches a container to a Linux bridge on the host through a veth pair, with addresses
 // from the IPAM plugin named in the config (containernetworking/plugins `plugins/main/bridge/bridge.go`; see plugins/bridge/README.md).
 import { runPlugin } from '../../shared/cni/skel.ts';
-import { linkInProcess } from '../../shared/cni/ipam.ts';
 import { hostLocal } from '../../ipam/host-local/plugin.ts';
 import { staticIpam } from '../../ipam/static/plugin.ts';
 import { add } from './add.ts';
@@ -12,9 +11,8 @@ import { gc } from './gc.ts';
 import { warm } from './warm.ts';
 
 // host-local is by far the most common IPAM, and static the usual one of Multus secondary networks:
-// when CNI_PATH holds our own build of either, its code runs here instead of in a second process.
-linkInProcess('host-local', hostLocal);
-linkInProcess('static', staticIpam);
+// when CNI_PATH holds our own build of either, its code runs here instead of in a second process
+// (shared/cni/linked.ts). Every main plugin links both.
 await runPlugin({
   name: 'bridge',
   add,
@@ -22,9 +20,6 @@ await runPlugin({
   check,
   status,
   gc,
-  warm: () => {
-    warm();
-    hostLocal.warm?.();
-    staticIpam.warm?.();
-  },
+  warm,
+  linked: [hostLocal, staticIpam],
 });

@@ -2,23 +2,20 @@
 // the container, and back on DEL, as containernetworking/plugins `plugins/main/host-device/host-device.go`
 // (see plugins/host-device/README.md).
 import { runPlugin } from '../../shared/cni/skel.ts';
-import { linkInProcess } from '../../shared/cni/ipam.ts';
 import { hostLocal } from '../../ipam/host-local/plugin.ts';
+import { staticIpam } from '../../ipam/static/plugin.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';
 import { status } from './status.ts';
 import { warm } from './warm.ts';
 
-linkInProcess('host-local', hostLocal);
 await runPlugin({
   name: 'host-device',
   add,
   del,
   check,
   status,
-  warm: () => {
-    warm();
-    hostLocal.warm?.();
-  },
+  warm,
+  linked: [hostLocal, staticIpam],
 });

@@ -2,8 +2,8 @@
 // a gateway address on the host end, with addresses from the IPAM plugin named in the config
 // (containernetworking/plugins `plugins/main/ptp/ptp.go`; see plugins/ptp/README.md).
 import { runPlugin } from '../../shared/cni/skel.ts';
-import { linkInProcess } from '../../shared/cni/ipam.ts';
 import { hostLocal } from '../../ipam/host-local/plugin.ts';
+import { staticIpam } from '../../ipam/static/plugin.ts';
 import { add } from './add.ts';
 import { del } from './del.ts';
 import { check } from './check.ts';
@@ -13,7 +13,6 @@ import { warm } from './warm.ts';
 
 // ptp is mostly used with host-local: when CNI_PATH holds our own build of it, its code runs here
 // instead of in a second process.
-linkInProcess('host-local', hostLocal);
 await runPlugin({
   name: 'ptp',
   add,
@@ -21,8 +20,6 @@ await runPlugin({
   check,
   status,
   gc,
-  warm: () => {
-    warm();
-    hostLocal.warm?.();
-  },
+  warm,
+  linked: [hostLocal, staticIpam],
 });

@@ -8,6 +8,7 @@ import { pluginTypeProblem } from './validate.ts';
 import { parseResult, type Result } from './result.ts';
 import { execute, type Ctx, type Plugin } from './skel.ts';
 import { isSameBuild } from './build-id.ts';
+import { linkedPlugin } from './linked.ts';
 import type { Verb } from './env.ts';
 import { loadExeca } from '../host/exec.ts';
 
@@ -45,17 +46,6 @@ function decodeError(stdout: string, stderr: string, exitCode: number): CniError
   return new CniError(Code.Unknown, `netplugin failed but error parsing its diagnostic message ${JSON.stringify(stdout)}`);
 }
 
-const linked = new Map<string, Plugin>();
-
-/**
- * Make `plugin`'s code available to run in this process when the executable found for `type`
- * in CNI_PATH is that plugin from this same build: the same code, without a second process
- * start-up (~40 ms). Any other executable of that name (the Go one, another build) is exec'd.
- */
-export function linkInProcess(type: string, plugin: Plugin): void {
-  linked.set(type, plugin);
-}
-
 async function runLinked(plugin: Plugin, ctx: Ctx, verb: Exclude<Verb, 'VERSION'>): Promise<Result | undefined> {
   // Exactly what the child would do with this environment and stdin, including printing the
   // result in the config's version and the caller parsing it back.
@@ -66,7 +56,7 @@ async function runLinked(plugin: Plugin, ctx: Ctx, verb: Exclude<Verb, 'VERSION'
 /** Run the plugin `type` for `verb` with `ctx.stdin` on its stdin; ADD returns its parsed result. */
 export async function delegatePlugin(ctx: Ctx, type: string, verb: Exclude<Verb, 'VERSION'>, role: DelegateRole): Promise<Result | undefined> {
   const bin = findPlugin(type, ctx.env.path, role);
-  const own = linked.get(type);
+  const own = linkedPlugin(type);
   if (own && isSameBuild(bin, type)) return runLinked(own, ctx, verb);
   const execa = await loadExeca();
   const r = await execa(bin, [], {

@@ -7,8 +7,6 @@ import type { Verb } from './env.ts';
 import type { UndoStack } from './undo.ts';
 import { delegatePlugin, findPlugin, type DelegateRole } from './delegate.ts';
 
-export { linkInProcess } from './delegate.ts';
-
 const IPAM: DelegateRole = { field: 'ipam.type', what: 'IPAM' };
 
 export const findInPath = (type: string, dirs: readonly string[]): string => findPlugin(type, dirs, IPAM);

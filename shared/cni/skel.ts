@@ -6,6 +6,7 @@ import { readEnv, type CniEnv } from './env.ts';
 import { CURRENT_VERSION, MIN_VERSION, assertSupported, atLeast } from './version.ts';
 import { formatResult, printJson, type Result } from './result.ts';
 import { goObject } from './schema.ts';
+import { linkInProcess } from './linked.ts';
 import { isValidId } from './validate.ts';
 import { isOwnNetns, netnsProblem } from '../host/netns.ts';
 import { preamble, type Launch, type PluginVerb } from './preamble.ts';
@@ -32,6 +33,8 @@ export interface Plugin {
   gc?(ctx: Ctx): Promise<void>;
   /** The plugin's pure path on representative inputs, run at package time (shared/cni/warm.ts). */
   warm?(): void;
+  /** IPAM plugins of this build linked in: delegating to one runs it in this process (linked.ts). */
+  linked?: Plugin[];
   /** Subcommands (`dhcp daemon`): run instead of the CNI protocol when the first argument names one. */
   commands?: Record<string, (args: string[]) => Promise<void>>;
 }
@@ -149,6 +152,7 @@ async function warmAll(plugin: Plugin): Promise<void> {
   attempt(() => isOwnNetns(WARM_NETNS));
   attempt(() => netnsProblem(WARM_NETNS));
   plugin.warm?.();
+  for (const p of plugin.linked ?? []) p.warm?.();
   await warmRunner();
   // The skeleton itself, on a stand-in plugin and fake I/O: nothing reaches the real plugin or stdout.
   const stub: Plugin = { name: 'warm', add: async () => WARM_RESULT, del: async () => undefined, check: async () => undefined };
@@ -201,6 +205,7 @@ declare const CNI_TS_LAUNCH: Launch | undefined;
 
 /** Entry point of every plugin executable. */
 export async function runPlugin(plugin: Plugin): Promise<void> {
+  for (const p of plugin.linked ?? []) linkInProcess(p);
   const launch = typeof CNI_TS_LAUNCH === 'object' ? CNI_TS_LAUNCH : undefined;
   // Package time (build/warm.ts): run the call path on samples, then the code cache is taken.
   if (launch?.warm) {
