@@ -7,7 +7,7 @@
 import { CniError, Code } from '../cni/errors.ts';
 import type { UndoStack } from '../cni/undo.ts';
 import { saysNotFound } from './exec.ts';
-import { batchFailure, ipBatch, line, parseLinks, type Link, type PlannedLine } from './iproute2.ts';
+import { batchFailure, ipBatch, line, type PlannedLine } from './iproute2.ts';
 import { netnsState } from './netns.ts';
 import { createHash } from 'node:crypto';
 
