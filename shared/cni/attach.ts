@@ -110,8 +110,8 @@ async function addresses(ctx: Ctx, r: AttachRequest, link: Promise<NewLink>, und
 /**
  * ADD. The master is looked up only when something needs it first (the default route's interface,
  * the MTU check); otherwise creating the link finds out, with an error that names it. Then the
- * link, the addresses, and addresses, up and routes in one batch; the result has the MAC the
- * kernel gave the link (a VLAN takes its master's).
+ * link and the addresses (in the order addresses() says), then one container batch (rename,
+ * addresses, up, routes); the result has the MAC the kernel gave the link (a VLAN takes its master's).
  */
 export async function attach(ctx: Ctx, r: AttachRequest): Promise<Result> {
   assertNetns(ctx.env.netns);
