@@ -3,7 +3,7 @@
 // that make a dummy skip where this kernel has none; the rest run on any kernel, and there the
 // kernel's refusal itself shows that the lease IPAM handed out alongside is taken back.
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { hostLocalLeases } from '../lib/master.ts';
 import { describe, expect, it } from 'vitest';
 import { containerId, createNetns, haveOurBin, ipamDataDir, ipJson, must, netName, ourBin, runPlugin, type Netns } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
@@ -39,8 +39,7 @@ function conf(c: Ctx, caseNo: number, extra: Record<string, unknown> = {}): Reco
 const call = (c: Ctx, command: string, stdin: object, inNetns?: string) =>
   runPlugin(ourBin('dummy'), { command, containerId: c.cid, netns: c.ns.path, ifname: 'eth0', ...(inNetns ? { inNetns } : {}) }, stdin);
 const links = async (ns: string) => (await ipJson<Array<{ ifname: string }>>(['link', 'show'], ns)).map((l) => l.ifname).sort();
-const leases = async (c: Ctx) =>
-  (await readdir(`${c.dataDir}/${c.net}`).catch(() => [] as string[])).filter((f) => f !== 'lock' && !f.startsWith('last_reserved_ip'));
+const leases = (c: Ctx) => hostLocalLeases(c.dataDir, c.net);
 
 describe.skipIf(!haveOurBin('dummy') || !haveOurBin('host-local'))(`dummy${NO_DUMMY ? ` (dummy links skipped: ${NO_DUMMY})` : ''}`, () => {
   withDummy('ADD: one dummy link, up, with both addresses and the route via the gateway; CHECK passes; DEL leaves nothing', async () => {

@@ -117,7 +117,7 @@ describe.skipIf(!haveOurBin('ipvlan'))('ipvlan', () => {
         /^failed to lookup master "nosuchlink0": no link of that name in the host namespace$|^failed to create ipvlan/,
       ],
       ['unknown mode', { mode: 'l4' }, /^mode: unknown ipvlan mode: "l4"/],
-      ['MTU above the master', { mtu: 9000 }, /^mtu: invalid MTU 9000, must be \[0, master MTU\(1500\)\]$/],
+      ['MTU above the master', { mtu: 9000 }, /^mtu: invalid MTU 9000, must be \[0, master MTU\(1500\)\] \(master "[^"]+"\)$/],
       ['no IPAM and no prevResult', { ipam: {} }, /^ipam: no IPAM type configured and no addresses in prevResult/],
       [
         'chained prevResult with two interfaces',

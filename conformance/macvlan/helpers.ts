@@ -1,26 +1,8 @@
 // macvlan/ipvlan conformance helpers. A namespace stands in for the node: its master is one end of
 // a veth whose other end is in a second namespace standing in for the LAN (with a peer address on
 // it), so no test ever uses a real interface. The plugin runs inside the node namespace.
-import { readdir } from 'node:fs/promises';
-import {
-  binFor,
-  containerId,
-  createNetns,
-  ifName,
-  ipamDataDir,
-  ipJson,
-  mixedCniPath,
-  must,
-  netName,
-  nextId,
-  refCniPath,
-  run,
-  runPlugin,
-  sysctl,
-  type Impl,
-  type Netns,
-  type PluginResult,
-} from '../lib/index.ts';
+import { containerId, createNetns, ipamDataDir, must, netName, run, sysctl, type Impl, type Netns, type PluginResult } from '../lib/index.ts';
+import { callInNode, containerView, hostLocalLeases, makeNodeMaster, pick } from '../lib/master.ts';
 
 export const IMPLS = ['ref', 'ours'] as const;
 
@@ -38,15 +20,9 @@ export interface Lan {
 
 /** A node namespace whose master `<prefix>m<n>` leads to a LAN namespace holding the peer 10.A.B.254. */
 export async function makeLan(a: number, b: number, opts: { defaultRoute?: boolean; mtu?: number } = {}): Promise<Lan> {
-  const id = nextId();
-  const [node, lan] = await Promise.all([createNetns(`node${id}`), createNetns(`lan${id}`)]);
-  const master = ifName(`m${id}`);
-  const peer = ifName(`p${id}`);
+  const { node, peerNs: lan, master, peer } = await makeNodeMaster({ lan: true, ...(opts.mtu ? { mtu: opts.mtu } : {}) });
   const v4 = `10.${a}.${b}.`;
   const v6 = `fd00:${a}:${b}::`;
-  const mtu = opts.mtu ? ['mtu', String(opts.mtu)] : [];
-  await must('ip', ['-n', node.name, 'link', 'add', master, ...mtu, 'type', 'veth', 'peer', 'name', peer, ...mtu, 'netns', lan.name]);
-  await must('ip', ['-n', node.name, 'link', 'set', master, 'up']);
   await must('ip', ['-n', lan.name, '-batch', '-'], {
     input: [`addr add ${v4}254/24 dev ${peer}`, `addr add ${v6}fe/64 dev ${peer} nodad`, `link set ${peer} up`, 'link set lo up'].join('\n'),
   });
@@ -56,14 +32,6 @@ export async function makeLan(a: number, b: number, opts: { defaultRoute?: boole
     });
   }
   return { node, lan, master, peer, v4, v6 };
-}
-
-let mixed: string | undefined;
-/** Our plugin with the reference host-local (the IPAM contract is the same; this keeps the suite about the plugin). */
-export async function cniPath(impl: Impl, type: string): Promise<string> {
-  if (impl === 'ref') return refCniPath();
-  mixed ??= await mixedCniPath({ [type]: 'ours', 'host-local': 'ref' });
-  return mixed;
 }
 
 export interface Env {
@@ -112,16 +80,17 @@ export async function call(
   stdin: object,
   over: Partial<{ netns: string; cid: string; ifname: string; args: string; path: string }> = {},
 ): Promise<PluginResult> {
-  return runPlugin(
-    binFor(e.impl, e.type),
+  return callInNode(
+    e.impl,
+    e.type,
+    e.lan.node,
     {
       command,
       containerId: over.cid ?? e.cid,
       netns: over.netns ?? e.ns.path,
       ifname: over.ifname ?? e.ifname,
       ...(over.args ? { args: over.args } : {}),
-      path: over.path ?? (await cniPath(e.impl, e.type)),
-      inNetns: e.lan.node.name,
+      ...(over.path ? { path: over.path } : {}),
     },
     stdin,
   );
@@ -135,38 +104,29 @@ export function normalise(e: Env, v: unknown): unknown {
   return JSON.parse(s);
 }
 
-const pick = <T extends Record<string, unknown>>(o: T, keys: string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
-
 /** The container's side of an ADD, comparable across implementations (the MAC as whether it is the result's). */
 export async function snapshot(e: Env, resultMac?: string): Promise<Record<string, unknown>> {
-  const cont = await ipJson<any[]>(['-d', 'addr', 'show'], e.ns.name);
-  const ci = cont.find((l) => l.ifname === e.ifname);
-  const routes = [
-    ...(await ipJson<any[]>(['-4', 'route', 'show'], e.ns.name)),
-    ...(await ipJson<any[]>(['-6', 'route', 'show'], e.ns.name)).filter((r) => !String(r.dst).startsWith('fe80')),
-  ].map((r) => pick(r, ['dst', 'gateway', 'dev', 'metric', 'protocol', 'scope']));
+  const { names, link: ci, addrs, routes } = await containerView(e.ns.name, e.ifname);
   const sys = async (p: string) => sysctl(p, e.ns.name).catch(() => 'absent');
   const ifn = e.ifname;
   return {
-    links: cont.map((l) => l.ifname).sort(),
+    links: names,
     container: ci && {
       ...pick(ci, ['ifname', 'mtu', 'operstate', 'link_type']),
       up: ci.flags.includes('UP'),
       kind: ci.linkinfo?.info_kind,
       mode: ci.linkinfo?.info_data?.mode,
       macIsResults: resultMac === undefined ? undefined : ci.address === resultMac,
-      addrs: (ci.addr_info ?? []).filter((a: any) => a.scope !== 'link').map((a: any) => pick(a, ['family', 'local', 'prefixlen', 'broadcast', 'scope'])),
+      addrs,
       arp_notify: await sys(`net/ipv4/conf/${ifn}/arp_notify`),
       ndisc_notify: await sys(`net/ipv6/conf/${ifn}/ndisc_notify`),
     },
-    routes,
+    routes: routes.map((r) => pick(r, ['dst', 'gateway', 'dev', 'metric', 'protocol', 'scope'])),
   };
 }
 
-/** The leases host-local holds in a dataDir (files named by address). */
-export async function leases(e: Env): Promise<string[]> {
-  return (await readdir(`${e.dataDir}/${e.net}`).catch(() => [] as string[])).filter((f) => !f.startsWith('last_reserved_ip') && f !== 'lock').sort();
-}
+/** The leases host-local holds in the env's dataDir. */
+export const leases = (e: Env): Promise<string[]> => hostLocalLeases(e.dataDir, e.net);
 
 /** `busybox ping` from a namespace; true when answered. */
 export async function pings(from: Netns, to: string): Promise<boolean> {

@@ -61,7 +61,7 @@ describe.skipIf(!haveOurBin('macvlan'))('macvlan (ours)', () => {
     expect(r.code, r.stdout).toBe(0);
     const chk = (extra: Record<string, unknown>) => call(e, 'CHECK', { ...c, ...extra, prevResult: r.json });
     expect((await chk({ mode: 'vepa' })).json?.msg).toBe('container macvlan mode bridge does not match expected value: vepa');
-    expect((await chk({ mtu: 9000 })).json?.msg).toBe('mtu: invalid MTU 9000, must be [0, master MTU(1500)]');
+    expect((await chk({ mtu: 9000 })).json?.msg).toMatch(/^mtu: invalid MTU 9000, must be \[0, master MTU\(1500\)\] \(master "/);
     await must('ip', ['-n', e.ns.name, 'link', 'set', 'eth0', 'address', '02:00:00:00:00:42']);
     expect((await chk({})).json?.msg).toMatch(/^Interface eth0 Mac .* doesn't match container Mac: 02:00:00:00:00:42$/);
     await must('ip', ['-n', e.ns.name, 'link', 'set', 'eth0', 'address', r.json.interfaces[0].mac]);
@@ -83,7 +83,7 @@ describe.skipIf(!haveOurBin('macvlan'))('macvlan (ours)', () => {
         /^failed to lookup master ".*": no link of that name in the host namespace$/,
       ],
       ['unknown mode', (e) => ({ ...conf(e, 'v4'), mode: 'source' }), /^mode: unknown macvlan mode: "source"/],
-      ['MTU above the master', (e) => ({ ...conf(e, 'v4'), mtu: 9000 }), /^mtu: invalid MTU 9000, must be \[0, master MTU\(1500\)\]$/],
+      ['MTU above the master', (e) => ({ ...conf(e, 'v4'), mtu: 9000 }), /^mtu: invalid MTU 9000, must be \[0, master MTU\(1500\)\] \(master "[^"]+"\)$/],
       ['malformed mac', (e) => ({ ...conf(e, 'v4'), mac: '02:00:00:00:00' }), /^mac: "02:00:00:00:00" is not a valid Ethernet MAC address$/],
       ['multicast runtimeConfig.mac', (e) => ({ ...conf(e, 'v4'), runtimeConfig: { mac: '03:00:00:00:00:01' } }), /^runtimeConfig\.mac: .* multicast/],
       ['malformed CNI_ARGS MAC', (e) => conf(e, 'v4'), /^CNI_ARGS MAC: /, 'MAC=nope'],

@@ -8,48 +8,16 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  CNI_NETWORKS_DIR,
-  OUR_BIN_DIR,
-  RUN_PREFIX,
-  cleanup,
-  createNetns,
-  ifName,
-  ipJson,
-  must,
-  netName,
-  run,
-  trackLink,
-  trackNetns,
-  trackNetwork,
-} from '../lib/index.ts';
+import { CNI_NETWORKS_DIR, RUN_PREFIX, createNetns, ifName, ipJson, must, netName, run, trackLink, trackNetns, trackNetwork } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
-import { havePodman, importBusyboxImage, makePodman, type Podman } from '../podman/env.ts';
+import { podmanSuite } from '../podman/env.ts';
 
 useCleanup({ scope: 'all' });
 
 const SUBNET = '10.112.9.0/24';
 const PEER = '10.112.9.254';
 
-let podman: Podman | undefined;
-let image = '';
-const skipReason = await (async (): Promise<string | undefined> => {
-  if (!havePodman()) return 'podman is not installed (conformance/setup/deps.sh installs it)';
-  for (const bin of ['macvlan', 'host-local']) if (!existsSync(join(OUR_BIN_DIR, bin))) return `dist/bin/${bin} is not built`;
-  try {
-    podman = await makePodman();
-    image = await importBusyboxImage(podman);
-    const r = await podman.pm(['run', '--rm', '--network', 'none', '--cgroup-parent', podman.cgroupParent, image, 'true']);
-    if (r.code !== 0) return `podman cannot run a container here (runtime ${podman.runtime}): ${r.stderr.trim()}`;
-    return undefined;
-  } catch (e) {
-    return `podman setup failed: ${(e as Error).message}`;
-  }
-})();
-if (skipReason !== undefined) {
-  console.log(`skipped: podman macvlan: ${skipReason}`);
-  await cleanup();
-}
+const { skipReason, podman, image } = await podmanSuite('podman macvlan', ['macvlan', 'host-local']);
 
 /** busybox ping from inside a container's namespace (the image has no ping, and may lack CAP_NET_RAW). */
 const pingFrom = (pid: number, ip: string) =>

@@ -10,7 +10,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OUR_BIN_DIR, RUN_PREFIX, cleanIptablesMatching, makeTempDir, onCleanup, run, withSharedHost, type ExecResult } from '../lib/index.ts';
+import { OUR_BIN_DIR, RUN_PREFIX, cleanIptablesMatching, cleanup, makeTempDir, onCleanup, run, withSharedHost, type ExecResult } from '../lib/index.ts';
 import { PLUGINS } from '../../build/plugins.ts';
 
 /** The executables dist/bin ships; the generated conflist may name nothing else. */
@@ -203,4 +203,40 @@ async function cleanupPodman(p: Podman, preexisting: Set<string>): Promise<void>
     if (!preexisting.has(path)) await rm(path, { recursive: true, force: true }).catch((e: Error) => errors.push(`rm ${path}: ${e.message}`));
   }
   if (errors.length) throw new Error(errors.join('\n'));
+}
+
+export interface PodmanSuite {
+  /** Why the suite cannot run here; undefined when it can. */
+  skipReason?: string;
+  podman?: Podman;
+  /** The busybox image, imported. */
+  image: string;
+}
+
+/**
+ * A podman suite's set-up, decided while collecting so that the suite can skip itself with the
+ * reason: podman is missing, one of `bins` is not built in dist/bin, or podman cannot run even a
+ * network-less container here. `what` names the suite in the skip line.
+ */
+export async function podmanSuite(what: string, bins: readonly string[] = []): Promise<PodmanSuite> {
+  const s: PodmanSuite = { image: '' };
+  s.skipReason = await (async (): Promise<string | undefined> => {
+    if (!havePodman()) return 'podman is not installed (conformance/setup/deps.sh installs it)';
+    for (const bin of bins) if (!existsSync(join(OUR_BIN_DIR, bin))) return `dist/bin/${bin} is not built`;
+    try {
+      const podman = await makePodman();
+      s.podman = podman;
+      s.image = await importBusyboxImage(podman);
+      const r = await podman.pm(['run', '--rm', '--network', 'none', '--cgroup-parent', podman.cgroupParent, s.image, 'true']);
+      if (r.code !== 0) return `podman cannot run a container here (runtime ${podman.runtime}): ${r.stderr.trim()}`;
+      return undefined;
+    } catch (e) {
+      return `podman setup failed: ${(e as Error).message}`;
+    }
+  })();
+  if (s.skipReason !== undefined) {
+    console.log(`skipped: ${what}: ${s.skipReason}`);
+    await cleanup(); // the file's hooks do not run when every test is skipped
+  }
+  return s;
 }

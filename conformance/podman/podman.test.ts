@@ -13,7 +13,6 @@ import {
   CNI_RESULTS_DIR,
   OUR_BIN_DIR,
   RUN_PREFIX,
-  cleanup,
   diffHostState,
   iptablesSaveAll,
   links,
@@ -27,32 +26,13 @@ import {
   type HostSnapshot,
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
-import { OUR_PLUGINS, freeSubnet, havePodman, importBusyboxImage, makePodman, mentionsBase, type Podman } from './env.ts';
+import { OUR_PLUGINS, freeSubnet, mentionsBase, podmanSuite } from './env.ts';
 
 useCleanup({ scope: 'all' });
 
 const FIREWALL_STATE = '/var/lib/cni/firewall';
 
-// Decided while collecting, so the suite can skip itself with the reason: podman is missing, or
-// it cannot run even a network-less container here.
-let podman: Podman | undefined;
-let image = '';
-const skipReason = await (async (): Promise<string | undefined> => {
-  if (!havePodman()) return 'podman is not installed (conformance/setup/deps.sh installs it)';
-  try {
-    podman = await makePodman();
-    image = await importBusyboxImage(podman);
-    const r = await podman.pm(['run', '--rm', '--network', 'none', '--cgroup-parent', podman.cgroupParent, image, 'true']);
-    if (r.code !== 0) return `podman cannot run a container here (runtime ${podman.runtime}): ${r.stderr.trim()}`;
-    return undefined;
-  } catch (e) {
-    return `podman setup failed: ${(e as Error).message}`;
-  }
-})();
-if (skipReason !== undefined) {
-  console.log(`skipped: podman: ${skipReason}`);
-  await cleanup(); // the file's hooks do not run when every test is skipped
-}
+const { skipReason, podman, image } = await podmanSuite('podman');
 
 const curl = (url: string) => run('curl', ['-s', '--noproxy', '*', '-m', '3', url], { timeoutMs: 5_000 });
 

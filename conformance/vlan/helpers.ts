@@ -2,24 +2,8 @@
 // its uplink (the master), containers, ours or the reference run inside the node, and the kernel
 // state an ADD leaves, normalised for random names. This kernel may lack 802.1q: `NO_VLAN` says
 // why (a throwaway `unshare -n`, once per file), and the tests that make VLANs skip with it.
-import {
-  binFor,
-  containerId,
-  createNetns,
-  ifName,
-  ipamDataDir,
-  ipJson,
-  mixedCniPath,
-  must,
-  netName,
-  nextId,
-  refCniPath,
-  runPlugin,
-  sysctl,
-  type Impl,
-  type Netns,
-  type PluginResult,
-} from '../lib/index.ts';
+import { containerId, createNetns, ipamDataDir, ipJson, must, netName, sysctl, type Impl, type Netns, type PluginResult } from '../lib/index.ts';
+import { callInNode, containerView, hostLocalLeases, makeNodeMaster, pick } from '../lib/master.ts';
 
 export { linkTypeMissing } from '../lib/link-types.ts';
 
@@ -36,23 +20,9 @@ export interface Node {
 
 /** A node namespace with a veth pair `<prefix>mN`/`<prefix>pN`, both up (MTU 1500). */
 export async function makeNode(): Promise<Node> {
-  const n = nextId();
-  const ns = await createNetns(`node${n}`);
-  const master = ifName(`m${n}`);
-  const peer = ifName(`p${n}`);
-  await must('ip', ['-n', ns.name, 'link', 'add', master, 'type', 'veth', 'peer', 'name', peer]);
-  await must('ip', ['-n', ns.name, 'link', 'set', master, 'up']);
+  const { node: ns, master, peer } = await makeNodeMaster();
   await must('ip', ['-n', ns.name, 'link', 'set', peer, 'up']);
   return { ns, master, peer };
-}
-
-const paths = new Map<string, string>();
-/** The reference's directory, or ours for vlan with `ipam` (default: the reference's host-local, so only vlan differs). */
-export async function cniPath(impl: Impl, ipam: Impl = 'ref'): Promise<string> {
-  if (impl === 'ref') return refCniPath();
-  const key = `${impl}-${ipam}`;
-  if (!paths.has(key)) paths.set(key, await mixedCniPath({ vlan: 'ours', 'host-local': ipam }));
-  return paths.get(key)!;
 }
 
 export interface Ctr {
@@ -93,29 +63,24 @@ export const newNet = async () => ({ net: netName(), dataDir: await ipamDataDir(
 
 /** One call of `impl`'s vlan, run inside the node (its master is there, never on the real host). */
 export async function call(impl: Impl, node: Node, c: Ctr, command: string, stdin: object, o: { ipam?: Impl; path?: string } = {}): Promise<PluginResult> {
-  return runPlugin(
-    binFor(impl, 'vlan'),
-    { command, containerId: c.cid, netns: c.ns.path, ifname: c.ifname, inNetns: node.ns.name, path: o.path ?? (await cniPath(impl, o.ipam)) },
+  return callInNode(
+    impl,
+    'vlan',
+    node.ns,
+    { command, containerId: c.cid, netns: c.ns.path, ifname: c.ifname, ...(o.path ? { path: o.path } : {}) },
     stdin,
+    o.ipam,
   );
 }
 
-const pick = (o: Record<string, unknown> | undefined, keys: string[]) =>
-  o ? Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) : undefined;
-
 /** What ADD leaves in the container and the node, in comparable form. */
 export async function snapshot(node: Node, c: Ctr): Promise<Record<string, unknown>> {
-  const cont = await ipJson<any[]>(['-d', 'addr', 'show'], c.ns.name);
-  const ci = cont.find((l) => l.ifname === c.ifname);
+  const { names, link: ci, addrs, routes } = await containerView(c.ns.name, c.ifname, { allTables: true });
   const nodeLinks = await ipJson<any[]>(['-d', 'link', 'show'], node.ns.name);
   const master = nodeLinks.find((l) => l.ifname === node.master);
   const sys = async (p: string) => sysctl(p, c.ns.name).catch(() => 'absent');
-  const routes = [
-    ...(await ipJson<any[]>(['-4', 'route', 'show', 'table', 'all'], c.ns.name)),
-    ...(await ipJson<any[]>(['-6', 'route', 'show', 'table', 'all'], c.ns.name)).filter((r) => !String(r.dst).startsWith('fe80') && r.type !== 'multicast'),
-  ].map((r) => pick(r, ['type', 'dst', 'gateway', 'dev', 'metric', 'protocol', 'scope', 'table']));
   return {
-    links: cont.map((l) => l.ifname).sort(),
+    links: names,
     container: ci && {
       ifname: ci.ifname,
       mtu: ci.mtu,
@@ -124,13 +89,13 @@ export async function snapshot(node: Node, c: Ctr): Promise<Record<string, unkno
       vlan: pick(ci.linkinfo?.info_data, ['protocol', 'id']),
       // An 802.1Q link takes its master's MAC.
       macOfMaster: ci.address === master?.address,
-      addrs: (ci.addr_info ?? []).filter((a: any) => a.scope !== 'link').map((a: any) => pick(a, ['family', 'local', 'prefixlen', 'broadcast', 'scope'])),
+      addrs,
       sysctl: {
         arp_notify: await sys(`net/ipv4/conf/${c.ifname}/arp_notify`),
         disable_ipv6: await sys(`net/ipv6/conf/${c.ifname}/disable_ipv6`),
       },
     },
-    routes,
+    routes: routes.map((r) => pick(r, ['type', 'dst', 'gateway', 'dev', 'metric', 'protocol', 'scope', 'table'])),
     node: nodeLinks.map((l) => `${l.ifname} ${l.mtu} ${l.flags.includes('UP') ? 'up' : 'down'}`).sort(),
   };
 }
@@ -147,11 +112,7 @@ export function normalise(impl: Impl, v: unknown, names: Record<string, string>)
 }
 
 /** Lease files of a host-local network (its lock and round-robin cursor are not leases). */
-export async function leases(dataDir: string, net: string): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
-  const all = await readdir(`${dataDir}/${net}`).catch(() => [] as string[]);
-  return all.filter((f) => f !== 'lock' && !f.startsWith('last_reserved_ip')).sort();
-}
+export const leases = hostLocalLeases;
 
 /** Link names in a namespace. */
 export const linkNames = async (ns: string): Promise<string[]> => (await ipJson<Array<{ ifname: string }>>(['link', 'show'], ns)).map((l) => l.ifname).sort();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConf } from './config.ts';
-import { checkDummyLink, dummyLinkSpec } from './plan.ts';
+import { attachRequest, checkDummyLink, dummyLinkSpec } from './plan.ts';
 import { createFailure, createLinkLine, renameLine, type NewLink } from '../../shared/host/container-link.ts';
 import { checkContainerLink, checkIfaceState } from '../../shared/host/iface-check.ts';
-import { singleIfaceResult } from '../../shared/cni/attach.ts';
+import { planIface } from '../../shared/cni/attach.ts';
 import type { Link } from '../../shared/host/iproute2.ts';
 
 const IPAM = { type: 'host-local', subnet: '10.137.0.0/24' };
@@ -26,6 +26,16 @@ describe('loadConf', () => {
     [{ dns: 42 }, /dns: /],
   ])('refuses %j naming the field', (extra, msg) => expect(() => loadConf({ ...base, ...extra })).toThrow(msg));
   it('DEL takes a config without IPAM', () => expect(loadConf({ ...base, ipam: undefined }, false).ipamType).toBe(''));
+});
+
+describe('ADD request', () => {
+  it('IPAM alongside the link; the config’s dns when set, else IPAM’s', () => {
+    const r = attachRequest(loadConf({ ...base, dns: { search: ['example.org'] } }), NS, 'eth0');
+    expect(r).toMatchObject({ ipamType: 'host-local', ipamAlongside: true, sourceDns: true });
+    expect(planIface(r, r.link(''), { ips: [{ address: '10.137.0.2/24' }], dns: { domain: 'x' } }).result.dns).toEqual({ search: ['example.org'] });
+    const r2 = attachRequest(loadConf(base), NS, 'eth0');
+    expect(planIface(r2, r2.link(''), { ips: [{ address: '10.137.0.2/24' }], dns: { domain: 'x' } }).result.dns).toEqual({ domain: 'x' });
+  });
 });
 
 describe('the dummy link', () => {
@@ -59,11 +69,9 @@ const dummyLink = (over: Partial<Link> = {}): Link => ({
 });
 
 describe('CHECK', () => {
-  const prev = singleIfaceResult(
-    { ifname: 'eth0', netns: NS, mac: '02:00:00:00:00:03' },
-    { ips: [{ address: '10.137.0.2/24', gateway: '10.137.0.1' }], routes: [{ dst: '10.0.0.0/8' }] },
-    undefined,
-  );
+  const r = attachRequest(loadConf(base), NS, 'eth0');
+  const prev = planIface(r, r.link(''), { ips: [{ address: '10.137.0.2/24', gateway: '10.137.0.1' }], routes: [{ dst: '10.0.0.0/8' }] }).result;
+  prev.interfaces![0]!.mac = '02:00:00:00:00:03';
   const env = { netns: NS, ifname: 'eth0' };
   const routes = [
     { dst: '10.137.0.0/24', dev: 'eth0' },
@@ -71,13 +79,13 @@ describe('CHECK', () => {
   ];
   it('passes on the link as ADD made it, routes included', () => {
     const state = { link: dummyLink(), routes };
-    expect(() => checkDummyLink(checkContainerLink('dummy', prev, env, state))).not.toThrow();
+    expect(() => checkDummyLink(checkContainerLink({ kind: 'dummy' }, prev, env, state))).not.toThrow();
     expect(() => checkIfaceState('eth0', prev, state)).not.toThrow();
   });
   it('the link must be up (upstream’s check)', () =>
     expect(() => checkDummyLink(dummyLink({ flags: ['BROADCAST', 'NOARP'] }))).toThrow('Interface eth0 is down'));
   it('a link of another kind is refused', () =>
-    expect(() => checkContainerLink('dummy', prev, env, { link: dummyLink({ linkinfo: { info_kind: 'veth' } }), routes })).toThrow(
+    expect(() => checkContainerLink({ kind: 'dummy' }, prev, env, { link: dummyLink({ linkinfo: { info_kind: 'veth' } }), routes })).toThrow(
       'Error: Container interface eth0 not of type dummy',
     ));
   it('a missing address or route fails', () => {

@@ -1,9 +1,9 @@
 // Package-time warming of dummy's pure path (see shared/cni/warm.ts): config, the link line and its
-// failures, the interface batch, the result and CHECK.
+// failures, the requests, the interface batch, the result and CHECK.
 import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/cni/warm.ts';
 import { warmAttach } from '../../shared/cni/attach.ts';
 import { loadConf } from './config.ts';
-import { checkDummyLink, dummyLinkSpec } from './plan.ts';
+import { attachRequest, checkRequest } from './plan.ts';
 
 const IPAM = { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }], [{ subnet: 'fd00:250::/64' }]] };
 
@@ -16,6 +16,9 @@ export function warm(): void {
   ];
   for (const raw of raws) {
     attempt(() => loadConf(raw, false));
-    attempt(() => warmAttach(dummyLinkSpec(WARM_NETNS, 'eth0'), WARM_RESULT, loadConf(raw).raw.dns, { info_kind: 'dummy' }, checkDummyLink));
+    attempt(() => {
+      const conf = loadConf(raw);
+      warmAttach(attachRequest(conf, WARM_NETNS, 'eth0'), checkRequest(conf), WARM_RESULT, { info_kind: 'dummy' });
+    });
   }
 }

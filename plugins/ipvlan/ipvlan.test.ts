@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addressSource, loadConf } from './config.ts';
-import { ipvlanSpec } from './plan.ts';
-import { linkResult } from '../../shared/cni/parent-link.ts';
+import { attachRequest, checkRequest, ipvlanSpec } from './plan.ts';
+import { checkLink, planIface } from '../../shared/cni/attach.ts';
+import { thrown } from '../../shared/cni/thrown.ts';
 import { createLinkLine } from '../../shared/host/container-link.ts';
-import { checkLinkAndMode } from '../../shared/host/iface-check.ts';
 import { parseLinks } from '../../shared/host/iproute2.ts';
 
 const base = { cniVersion: '1.0.0', name: 'n', type: 'ipvlan', master: 'lan0', ipam: { type: 'host-local' } };
@@ -14,15 +14,6 @@ const PREV = {
   ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1', interface: 3 }],
   routes: [{ dst: '0.0.0.0/0' }],
   dns: { nameservers: ['10.0.0.53'] },
-};
-
-const codeOf = (f: () => unknown): number | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code: number }).code;
-  }
-  return undefined;
 };
 
 describe('loadConf', () => {
@@ -48,7 +39,7 @@ describe('loadConf', () => {
   ])('rejects %j with code 7, naming the field', (extra, msg) => {
     const f = () => loadConf({ ...base, ...extra }, '1.0.0');
     expect(f).toThrow(msg);
-    expect(codeOf(f)).toBe(7);
+    expect(thrown(f).code).toBe(7);
   });
   it('every mode', () => {
     for (const mode of ['l2', 'l3', 'l3s']) expect(loadConf({ ...base, mode }, '1.0.0').mode).toBe(mode);
@@ -80,12 +71,29 @@ describe('chained use', () => {
     expect(() => addressSource(loadConf({ ...chained, prevResult: { ...PREV, ips: [] } }, '1.0.0'))).toThrow(/^ipam: /);
   });
   it('the result: the ipvlan only, prevResult’s addresses on interface 0 and its routes, the config’s dns', () => {
-    const c = loadConf({ ...chained, dns: { nameservers: ['192.0.2.53'] } }, '1.0.0');
-    expect(linkResult({ ifname: 'eth0', mac: '02:00:00:00:00:01', netns: NS }, c.prev, c.raw.dns)).toEqual({
-      interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', sandbox: NS }],
+    const r = attachRequest(loadConf({ ...chained, dns: { nameservers: ['192.0.2.53'] } }, '1.0.0'), NS, 'eth0');
+    expect(r).toMatchObject({ ipamType: '', chained: PREV, notify: true });
+    expect(planIface(r, r.link('net1'), r.chained).result).toEqual({
+      interfaces: [{ name: 'eth0', mac: '', sandbox: NS }],
       ips: [{ interface: 0, address: '10.0.0.5/24', gateway: '10.0.0.1' }],
       routes: [{ dst: '0.0.0.0/0' }],
       dns: { nameservers: ['192.0.2.53'] },
+    });
+  });
+});
+
+describe('CHECK request', () => {
+  it('chained without master or IPAM: no master to look up (prevResult is the ipvlan’s own)', () => {
+    expect(checkRequest({ cniVersion: '1.0.0', name: 'n', type: 'ipvlan', prevResult: PREV }, NS).master).toBeUndefined();
+    expect(checkRequest({ cniVersion: '1.0.0', name: 'n', type: 'ipvlan', ipam: { type: 'host-local' } }, NS).master).toEqual({
+      master: '',
+      netns: NS,
+      inContainer: false,
+    });
+    expect(checkRequest({ ...base, mode: 'l3' }, NS)).toMatchObject({
+      want: { kind: 'ipvlan', mode: 'l3' },
+      master: { master: 'lan0' },
+      ipamType: 'host-local',
     });
   });
 });
@@ -118,12 +126,12 @@ describe('CHECK of the container link', () => {
   const routes = [{ dst: '10.0.0.0/24', dev: 'eth0' }];
   const env = { netns: NS, ifname: 'eth0' };
   it('passes for the kind and mode made', () => {
-    expect(() => checkLinkAndMode(env, prev, { kind: 'ipvlan', mode: 'l3' }, { link: link('ipvlan', 'l3'), routes })).not.toThrow();
+    expect(() => checkLink({ want: { kind: 'ipvlan', mode: 'l3' } }, env, prev, { link: link('ipvlan', 'l3'), routes })).not.toThrow();
   });
   it('fails for another mode or kind', () => {
-    expect(() => checkLinkAndMode(env, prev, { kind: 'ipvlan', mode: 'l2' }, { link: link('ipvlan', 'l3'), routes })).toThrow(
+    expect(() => checkLink({ want: { kind: 'ipvlan', mode: 'l2' } }, env, prev, { link: link('ipvlan', 'l3'), routes })).toThrow(
       'container ipvlan mode l3 does not match expected value: l2',
     );
-    expect(() => checkLinkAndMode(env, prev, { kind: 'ipvlan', mode: 'l2' }, { link: link('macvlan', 'bridge'), routes })).toThrow(/not of type ipvlan/);
+    expect(() => checkLink({ want: { kind: 'ipvlan', mode: 'l2' } }, env, prev, { link: link('macvlan', 'bridge'), routes })).toThrow(/not of type ipvlan/);
   });
 });

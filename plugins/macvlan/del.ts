@@ -1,4 +1,4 @@
-import { detachLink } from '../../shared/cni/parent-link.ts';
+import { detachLink } from '../../shared/cni/attach.ts';
 import type { Ctx } from '../../shared/cni/skel.ts';
 import { parseRaw } from './config.ts';
 

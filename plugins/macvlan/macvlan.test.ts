@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { loadConf, pickMac } from './config.ts';
 import { checkMtu } from '../../shared/host/master.ts';
-import { macvlanSpec } from './plan.ts';
-import { linkResult } from '../../shared/cni/parent-link.ts';
+import { attachRequest, macvlanSpec } from './plan.ts';
+import { checkLink, planIface } from '../../shared/cni/attach.ts';
+import { thrown } from '../../shared/cni/thrown.ts';
 import { createLinkLine } from '../../shared/host/container-link.ts';
-import { checkLinkAndMode } from '../../shared/host/iface-check.ts';
 import { defaultRouteDev } from '../../shared/host/master.ts';
 import { parseLinks } from '../../shared/host/iproute2.ts';
 
 const base = { cniVersion: '1.0.0', name: 'n', type: 'macvlan', master: 'lan0' };
 const NS = '/run/netns/c1';
-
-const codeOf = (f: () => unknown): number | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code: number }).code;
-  }
-  return undefined;
-};
 
 describe('loadConf', () => {
   it('applies the reference defaults', () => {
@@ -56,7 +47,7 @@ describe('loadConf', () => {
   ])('rejects %j with code 7, naming the field', (extra, msg) => {
     const f = () => loadConf({ ...base, ...extra });
     expect(f).toThrow(msg);
-    expect(codeOf(f)).toBe(7);
+    expect(thrown(f).code).toBe(7);
   });
   it('every mode', () => {
     for (const mode of ['bridge', 'private', 'vepa', 'passthru']) expect(loadConf({ ...base, mode }).mode).toBe(mode);
@@ -86,9 +77,11 @@ describe('MAC sources', () => {
 
 describe('MTU against the master', () => {
   it('0 up to the master MTU', () => {
-    expect(() => checkMtu(0, 1500)).not.toThrow();
-    expect(() => checkMtu(1500, 1500)).not.toThrow();
-    expect(() => checkMtu(1501, 1500)).toThrow('mtu: invalid MTU 1501, must be [0, master MTU(1500)]');
+    const lan0 = { name: 'lan0', mtu: 1500 };
+    expect(() => checkMtu(0, lan0)).not.toThrow();
+    expect(() => checkMtu(1500, lan0)).not.toThrow();
+    expect(() => checkMtu(1501, lan0)).toThrow('mtu: invalid MTU 1501, must be [0, master MTU(1500)] (master "lan0")');
+    expect(() => checkMtu(9000, { name: 'lan0' })).not.toThrow();
   });
 });
 
@@ -106,16 +99,20 @@ describe('link line', () => {
 });
 
 describe('result', () => {
+  const resultOf = (raw: Record<string, unknown>, source: Parameters<typeof planIface>[2]) => {
+    const r = attachRequest(loadConf(raw), NS, 'eth0');
+    const { result } = planIface(r, r.link('lan0'), source);
+    result.interfaces![0]!.mac = '02:00:00:00:00:01';
+    return result;
+  };
   it('one interface; IPs on interface 0; the config dns, not IPAM dns', () => {
-    const c = loadConf({ ...base, dns: { nameservers: ['10.0.0.53'] } });
-    const r = linkResult(
-      { ifname: 'eth0', mac: '02:00:00:00:00:01', netns: NS },
+    const r = resultOf(
+      { ...base, dns: { nameservers: ['10.0.0.53'] } },
       {
         ips: [{ interface: 2, address: '10.0.0.2/24', gateway: '10.0.0.1' }],
         routes: [{ dst: '0.0.0.0/0' }],
         dns: { nameservers: ['1.1.1.1'] },
       },
-      c.raw.dns,
     );
     expect(r).toEqual({
       interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', sandbox: NS }],
@@ -124,8 +121,10 @@ describe('result', () => {
       dns: { nameservers: ['10.0.0.53'] },
     });
   });
+  it('no config dns: none, whatever IPAM said', () =>
+    expect(resultOf(base, { ips: [{ address: '10.0.0.2/24' }], dns: { nameservers: ['1.1.1.1'] } }).dns).toBeUndefined());
   it('layer 2: the interface only', () => {
-    expect(linkResult({ ifname: 'eth0', mac: '02:00:00:00:00:01', netns: NS }, undefined, loadConf(base).raw.dns)).toEqual({
+    expect(resultOf(base, undefined)).toEqual({
       interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', sandbox: NS }],
     });
   });
@@ -168,7 +167,7 @@ describe('CHECK of the container link', () => {
   ];
   const env = { netns: NS, ifname: 'eth0' };
   it('passes, with a route given without gw (the reference fails it)', () => {
-    expect(() => checkLinkAndMode(env, prev, { kind: 'macvlan', mode: 'bridge' }, { link: link('macvlan', 'bridge'), routes })).not.toThrow();
+    expect(() => checkLink({ want: { kind: 'macvlan', mode: 'bridge' } }, env, prev, { link: link('macvlan', 'bridge'), routes })).not.toThrow();
   });
   it.each([
     [{ ...env, netns: '/run/netns/other' }, link('macvlan', 'bridge'), /Sandbox in prevResult/],
@@ -176,9 +175,9 @@ describe('CHECK of the container link', () => {
     [env, link('macvlan', 'vepa'), 'container macvlan mode vepa does not match expected value: bridge'],
     [env, link('macvlan', 'bridge', '02:00:00:00:00:02'), /Mac 02:00:00:00:00:01 doesn't match container Mac: 02:00:00:00:00:02/],
   ])('fails: %#', (e, l, msg) => {
-    expect(() => checkLinkAndMode(e, prev, { kind: 'macvlan', mode: 'bridge' }, { link: l, routes })).toThrow(msg);
+    expect(() => checkLink({ want: { kind: 'macvlan', mode: 'bridge' } }, e, prev, { link: l, routes })).toThrow(msg);
   });
   it('fails without the link', () => {
-    expect(() => checkLinkAndMode(env, prev, { kind: 'macvlan', mode: 'bridge' }, { routes })).toThrow(/eth0 not found/);
+    expect(() => checkLink({ want: { kind: 'macvlan', mode: 'bridge' } }, env, prev, { routes })).toThrow(/eth0 not found/);
   });
 });

@@ -34,7 +34,7 @@ const MAX_MTU = 2 ** 31 - 1;
 
 /**
  * Parse and validate. The master is not looked up here (upstream's loadConf does, so its DEL fails
- * once the master is gone); ADD looks it up for the MTU check (plan.ts mtuProblem). `needIpam`:
+ * once the master is gone); ADD looks it up for the MTU check (shared/host/master.ts checkMtu). `needIpam`:
  * ADD, CHECK and STATUS need an IPAM type; DEL of a config without one still deletes the link.
  */
 export function loadConf(rawInput: unknown, needIpam = true): VlanConf {

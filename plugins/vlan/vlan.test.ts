@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { loadConf } from './config.ts';
-import { checkVlanLink, mtuProblem, vlanLinkSpec } from './plan.ts';
+import { attachRequest, checkRequest, checkVlanLink, vlanLinkSpec } from './plan.ts';
 import { createFailure, createLinkLine } from '../../shared/host/container-link.ts';
 import { ifaceBatch } from '../../shared/host/iface.ts';
 import { checkContainerLink } from '../../shared/host/iface-check.ts';
-import { singleIfaceResult } from '../../shared/cni/attach.ts';
+import { planIface } from '../../shared/cni/attach.ts';
+import { checkMtu } from '../../shared/host/master.ts';
+import { thrown } from '../../shared/cni/thrown.ts';
 import { formatResult } from '../../shared/cni/result.ts';
-import type { CniError } from '../../shared/cni/errors.ts';
 import type { Link } from '../../shared/host/iproute2.ts';
 
 const IPAM = { type: 'host-local', subnet: '10.135.0.0/24' };
 const base = { cniVersion: '1.0.0', name: 'n', type: 'vlan', master: 'lan0', vlanId: 100, ipam: IPAM };
 const NS = '/run/netns/c1';
-const codeOf = (f: () => unknown): number | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return (e as CniError).code;
-  }
-  return undefined;
-};
 
 describe('loadConf', () => {
   it('reads every key', () => {
@@ -69,7 +62,7 @@ describe('loadConf', () => {
   ])('refuses %j naming the field, with code 7', (extra, msg) => {
     const raw = { ...base, ...extra };
     expect(() => loadConf(raw)).toThrow(msg);
-    expect(codeOf(() => loadConf(raw))).toBe(7);
+    expect(thrown(() => loadConf(raw)).code).toBe(7);
   });
   it('DEL takes a config without IPAM (no ADD accepted it, so there is only a link to look for)', () => {
     expect(loadConf({ ...base, ipam: undefined }, false).ipamType).toBe('');
@@ -117,13 +110,20 @@ describe('the VLAN link', () => {
     ));
 });
 
-describe('mtuProblem', () => {
+describe('the requests', () => {
+  it('ADD: the master looked up for a configured MTU only (attach asks for its MTU when mtu > 0); IPAM’s dns passed on', () => {
+    const r = attachRequest(loadConf({ ...base, mtu: 1400, linkInContainer: true }), NS, 'eth0');
+    expect(r).toMatchObject({ master: { master: 'lan0', netns: NS, inContainer: true }, mtu: 1400, ipamType: 'host-local', sourceDns: true });
+    expect(r.ipamAlongside).toBeUndefined();
+    expect(r.link('ignored').parent).toBe('lan0');
+  });
+  it('CHECK: the master only once prevResult is read, as upstream', () =>
+    expect(checkRequest(loadConf(base), NS)).toMatchObject({ want: { kind: 'vlan' }, master: { master: 'lan0' }, masterLate: true }));
   it('an MTU up to the master’s passes; above it is refused naming both', () => {
-    expect(mtuProblem(loadConf({ ...base, mtu: 1500 }), 1500)).toBeUndefined();
-    expect(mtuProblem(loadConf(base), 1500)).toBeUndefined();
-    const e = mtuProblem(loadConf({ ...base, mtu: 9000 }), 1500);
-    expect(e?.message).toBe('mtu: invalid MTU 9000, must be [0, master MTU(1500)] (master "lan0")');
-    expect(e?.code).toBe(7);
+    expect(() => checkMtu(1500, { name: 'lan0', mtu: 1500 })).not.toThrow();
+    const e = thrown(() => checkMtu(9000, { name: 'lan0', mtu: 1500 }));
+    expect(e.message).toBe('mtu: invalid MTU 9000, must be [0, master MTU(1500)] (master "lan0")');
+    expect(e.code).toBe(7);
   });
 });
 
@@ -141,7 +141,7 @@ describe('CHECK of the link', () => {
   const prev = { interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:03', sandbox: NS }] };
   const env = { netns: NS, ifname: 'eth0' };
   it('passes on the VLAN as ADD made it', () => {
-    expect(() => checkVlanLink(loadConf(base), checkContainerLink('vlan', prev, env, { link: vlanLink(), routes: [] }))).not.toThrow();
+    expect(() => checkVlanLink(loadConf(base), checkContainerLink({ kind: 'vlan' }, prev, env, { link: vlanLink(), routes: [] }))).not.toThrow();
   });
   it('the VLAN ID must match (upstream’s message talks of promisc: ours says what is wrong)', () =>
     expect(() => checkVlanLink(loadConf({ ...base, vlanId: 200 }), vlanLink())).toThrow(
@@ -152,17 +152,17 @@ describe('CHECK of the link', () => {
     expect(() => checkVlanLink(loadConf({ ...base, mtu: 1500 }), vlanLink())).not.toThrow();
   });
   it('the kind, the MAC and the sandbox', () => {
-    expect(() => checkContainerLink('vlan', prev, env, { link: vlanLink({ linkinfo: { info_kind: 'macvlan' } }), routes: [] })).toThrow(
+    expect(() => checkContainerLink({ kind: 'vlan' }, prev, env, { link: vlanLink({ linkinfo: { info_kind: 'macvlan' } }), routes: [] })).toThrow(
       'Error: Container interface eth0 not of type vlan',
     );
-    expect(() => checkContainerLink('vlan', prev, env, { link: vlanLink({ address: '02:00:00:00:00:04' }), routes: [] })).toThrow(
+    expect(() => checkContainerLink({ kind: 'vlan' }, prev, env, { link: vlanLink({ address: '02:00:00:00:00:04' }), routes: [] })).toThrow(
       "Interface eth0 Mac 02:00:00:00:00:03 doesn't match container Mac: 02:00:00:00:00:04",
     );
-    expect(() => checkContainerLink('vlan', prev, env, { link: vlanLink({ address: '02:00:00:00:00:03'.toUpperCase() }), routes: [] })).not.toThrow();
-    expect(() => checkContainerLink('vlan', prev, { ...env, netns: '/run/netns/other' }, { link: vlanLink(), routes: [] })).toThrow(
+    expect(() => checkContainerLink({ kind: 'vlan' }, prev, env, { link: vlanLink({ address: '02:00:00:00:00:03'.toUpperCase() }), routes: [] })).not.toThrow();
+    expect(() => checkContainerLink({ kind: 'vlan' }, prev, { ...env, netns: '/run/netns/other' }, { link: vlanLink(), routes: [] })).toThrow(
       "Sandbox in prevResult  doesn't match configured netns: /run/netns/other",
     );
-    expect(() => checkContainerLink('vlan', prev, env, { routes: [] })).toThrow('Container Interface name in prevResult: eth0 not found');
+    expect(() => checkContainerLink({ kind: 'vlan' }, prev, env, { routes: [] })).toThrow('Container Interface name in prevResult: eth0 not found');
   });
 });
 
@@ -176,9 +176,14 @@ describe('the result', () => {
     routes: [{ dst: '0.0.0.0/0' }],
     dns: { nameservers: ['10.135.0.53'] },
   };
-  const iface = { ifname: 'eth0', netns: NS, mac: '02:00:00:00:00:03' };
+  const singleIfaceResult = (dns: unknown) => {
+    const r = attachRequest(loadConf({ ...base, dns }), NS, 'eth0');
+    const { result } = planIface(r, r.link(''), ipam);
+    result.interfaces![0]!.mac = '02:00:00:00:00:03';
+    return result;
+  };
   it('one interface, in the sandbox; every address on it; IPAM’s routes', () => {
-    const r = singleIfaceResult(iface, ipam, undefined);
+    const r = singleIfaceResult(undefined);
     expect(r).toEqual({
       interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:03', sandbox: NS }],
       ips: [
@@ -190,11 +195,11 @@ describe('the result', () => {
     });
   });
   it('the config’s dns, when set, replaces IPAM’s', () => {
-    expect(singleIfaceResult(iface, ipam, { domain: 'example.org' }).dns).toEqual({ domain: 'example.org' });
-    expect(singleIfaceResult(iface, ipam, {}).dns).toEqual({ nameservers: ['10.135.0.53'] });
+    expect(singleIfaceResult({ domain: 'example.org' }).dns).toEqual({ domain: 'example.org' });
+    expect(singleIfaceResult({}).dns).toEqual({ nameservers: ['10.135.0.53'] });
   });
   it('prints in every version (0.2.0 has no interfaces)', () => {
-    const r = singleIfaceResult(iface, ipam, undefined);
+    const r = singleIfaceResult(undefined);
     expect(formatResult(r, '0.4.0')).toMatchObject({
       interfaces: [{ name: 'eth0' }],
       ips: [
@@ -205,7 +210,7 @@ describe('the result', () => {
     expect(formatResult(r, '0.2.0')).toMatchObject({ ip4: { ip: '10.135.0.2/24', gateway: '10.135.0.1' }, ip6: { ip: 'fd00:135::2/64' } });
   });
   it('the container batch: addresses, up, the default route via the family’s gateway', () => {
-    const r = singleIfaceResult(iface, ipam, undefined);
+    const r = singleIfaceResult(undefined);
     const b = ifaceBatch({ ifname: 'eth0', index: 0, ips: r.ips ?? [], routes: r.routes ?? [] });
     expect([...b.addrs, ...b.routes].map((l) => l.line)).toEqual([
       'addr add 10.135.0.2/24 brd + dev eth0',

@@ -1,9 +1,9 @@
 // Package-time warming of vlan's pure path (see shared/cni/warm.ts): config with every key, the
-// link line and its failures, the MTU check, the interface batch, the result and CHECK.
+// requests, the link line and its failures, the MTU check, the interface batch, the result and CHECK.
 import { attempt, WARM_NETNS, WARM_RESULT } from '../../shared/cni/warm.ts';
 import { warmAttach } from '../../shared/cni/attach.ts';
 import { loadConf } from './config.ts';
-import { checkVlanLink, mtuProblem, vlanLinkSpec } from './plan.ts';
+import { attachRequest, checkRequest } from './plan.ts';
 
 const IPAM = { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }], [{ subnet: 'fd00:250::/64' }]] };
 
@@ -28,9 +28,8 @@ export function warm(): void {
     attempt(() => loadConf(raw, false));
     attempt(() => {
       const conf = loadConf(raw);
-      mtuProblem(conf, 1500);
       const linkinfo = { info_kind: 'vlan', info_data: { protocol: '802.1Q', id: conf.vlanId, flags: ['REORDER_HDR'] } };
-      warmAttach(vlanLinkSpec(conf, WARM_NETNS, 'eth0'), WARM_RESULT, conf.raw.dns, linkinfo, (l) => checkVlanLink(conf, l));
+      warmAttach(attachRequest(conf, WARM_NETNS, 'eth0'), checkRequest(conf, WARM_NETNS), WARM_RESULT, linkinfo);
     });
   }
 }

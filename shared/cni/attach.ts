@@ -1,19 +1,31 @@
-// What every main plugin that puts one interface into the container with addresses from IPAM
-// (vlan, dummy, macvlan, ipvlan, …) shares at the protocol level: the IPAM type it is configured
-// with, its STATUS, the result it prints, and the shape of its ADD, CHECK and DEL (containernetworking/plugins `plugins/main/vlan/vlan.go`
-// cmdAdd, cmdStatus).
+// A main plugin whose one container interface is a link it makes itself (vlan, dummy, macvlan,
+// ipvlan): the IPAM type it is configured with, ADD (the master, the link under a temporary name,
+// the addresses, the interface configured and read back), the result it prints, CHECK and DEL
+// (containernetworking/plugins `plugins/main/macvlan/macvlan.go`, `ipvlan/ipvlan.go`,
+// `vlan/vlan.go`, `dummy/dummy.go` cmdAdd, cmdCheck, cmdDel). A failed ADD takes back what it made,
+// the lease included (shared/cni/undo.ts).
 import { delegate, ipamAdd, ipamNeedsLink, linkAndIpamDel } from './ipam.ts';
 import { CniError, Code, invalidConfig, settleAll } from './errors.ts';
-import { withUndo } from './undo.ts';
+import { withUndo, type UndoStack } from './undo.ts';
 import { pluginTypeProblem } from './validate.ts';
-import { confDns as confDnsOf, prevResultOf, type BaseConf } from './config.ts';
+import { confDns, prevResultOf, type BaseConf } from './config.ts';
 import type { Dns, Result } from './result.ts';
 import type { Ctx } from './skel.ts';
+import { attempt } from './warm.ts';
 import { isV4 } from '../host/addr.ts';
-import { createContainerLink, createFailure, createLinkLine, deleteContainerLink, renameContainerLink, type LinkSpec } from '../host/container-link.ts';
-import { configureIface, ifaceBatch, ipv6Sysctls } from '../host/iface.ts';
-import { checkContainerLink, checkIfaceState, readIface } from '../host/iface-check.ts';
+import {
+  createContainerLink,
+  createFailure,
+  createLinkLine,
+  deleteContainerLink,
+  renameContainerLink,
+  type LinkSpec,
+  type NewLink,
+} from '../host/container-link.ts';
+import { configureIface, ifaceBatch, ipv6Sysctls, notifySysctls, type IfaceConfig } from '../host/iface.ts';
+import { checkContainerLink, checkIfaceState, readIface, type IfaceState, type LinkExpectation } from '../host/iface-check.ts';
 import { parseLinks, parseRoutes, type Link } from '../host/iproute2.ts';
+import { checkMtu, defaultRouteDev, resolveMaster, type MasterSpec } from '../host/master.ts';
 import { assertNetns } from '../host/netns.ts';
 
 /**
@@ -31,105 +43,159 @@ export function ipamTypeOf(raw: Pick<BaseConf, 'ipam'>, requiredBy?: string): st
   return t;
 }
 
-export interface ContainerIface {
-  ifname: string;
-  netns: string;
-  mac: string;
-}
-
-/** The result of a plugin whose only interface is the container's: IPAM's addresses (all on interface 0) and routes. */
-export function singleIfaceResult(iface: ContainerIface, ipam: Result | undefined, confDns: Dns | undefined): Result {
-  const result: Result = { interfaces: [{ name: iface.ifname, mac: iface.mac, sandbox: iface.netns }] };
-  if (ipam?.ips?.length) result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 0 }));
-  if (ipam?.routes?.length) result.routes = ipam.routes;
-  const dns = confDnsOf({ dns: confDns }) ?? ipam?.dns;
-  if (dns) result.dns = dns;
-  return result;
-}
-
-export interface AttachOptions {
-  /** Ask IPAM while the link is made (nothing of it is on the host: dummy), unless the IPAM needs the link (dhcp); otherwise only once the link exists, as upstream. */
+export interface AttachRequest {
+  /** The link to make, given the master's name ('' when there is no master: dummy). */
+  link: (master: string) => LinkSpec;
+  /** Where the master is, and which ('' = the default route's interface). */
+  master?: MasterSpec;
+  /** The configured MTU (0 = the master's), checked against the master's. */
+  mtu?: number;
+  /** The IPAM plugin ('' = none). */
+  ipamType: string;
+  /** The addresses when there is no IPAM: a chained ipvlan's prevResult. Neither: layer 2 only (macvlan). */
+  chained?: Result | undefined;
+  /** The config's `dns`: the result's when it says anything. */
+  dns: Dns | undefined;
+  /** Otherwise the addresses' source's (vlan, dummy: as bridge); macvlan and ipvlan pass on the config's only, as the reference. */
+  sourceDns?: boolean;
+  /** Ask IPAM while the link is made (nothing of it is on the host: dummy); otherwise only once the link exists, as upstream, so a bad master never takes a lease. */
   ipamAlongside?: boolean;
-  /** arp_notify / ndisc_notify on the link (macvlan, ipvlan). */
+  /** arp_notify / ndisc_notify on the link when it gets addresses (macvlan, ipvlan, as the reference). */
   notify?: boolean;
 }
 
-/**
- * ADD of a plugin whose one interface is a new link in the container: the link (under a temporary
- * name), the IPAM lease, then addresses, up and routes in one batch (ConfigureIface), and the
- * result with the MAC the kernel gave the link. A failure takes back exactly what this call made.
- */
-export function attachNewLink(ctx: Ctx, spec: LinkSpec, ipamType: string, confDns: Dns | undefined, o: AttachOptions = {}): Promise<Result> {
-  return withUndo(async (undo) => {
-    let ipam: Result | undefined;
-    const link = createContainerLink(spec, undo);
-    // An IPAM that speaks over the link (dhcp) needs it made, and under its final name, first.
-    const needsLink = ipamNeedsLink(ipamType);
-    if (o.ipamAlongside && !needsLink) {
-      // IPAM first in the list: when both fail, its message (about the config) wins.
-      const ipamP = ipamAdd(ctx, ipamType, undo);
-      await settleAll<unknown>([ipamP, link]);
-      ipam = await ipamP;
-    } else {
-      if (needsLink) await renameContainerLink(await link);
-      else await link;
-      ipam = await ipamAdd(ctx, ipamType, undo);
-    }
-    const res = singleIfaceResult({ ifname: spec.ifname, netns: spec.netns, mac: '' }, ipam, confDns);
-    const ips = res.ips ?? [];
+/** The container interface's plan once its addresses are known: the result (MAC still unknown) and the batch's input. Pure. */
+export function planIface(
+  r: AttachRequest,
+  spec: LinkSpec,
+  source: Result | undefined,
+): { result: Result; iface: IfaceConfig; settle: boolean; notify: boolean } {
+  const result: Result = { interfaces: [{ name: spec.ifname, mac: '', sandbox: spec.netns }] };
+  // Every address goes on the only interface, whatever index its source gave it.
+  if (source?.ips?.length) result.ips = source.ips.map((ip) => ({ ...ip, interface: 0 }));
+  if (source?.routes?.length) result.routes = source.routes;
+  const dns = confDns({ dns: r.dns }) ?? (r.sourceDns ? source?.dns : undefined);
+  if (dns) result.dns = dns;
+  const ips = result.ips ?? [];
+  return {
+    result,
+    iface: { ifname: spec.ifname, index: 0, ips, routes: result.routes ?? [] },
     // ConfigureIface waits for DAD before the routes when there is an IPv6 gateway.
-    const settle = ips.some((i) => i.gateway !== undefined && !isV4(i.gateway));
-    const now = await configureIface(
-      spec.netns,
-      { ifname: spec.ifname, index: 0, ips, routes: res.routes ?? [] },
-      { link: await link, settle, notify: o.notify ?? false },
-    );
-    // The kernel picks the MAC (a VLAN takes its master's): read back by the batch's closing `link show`.
-    res.interfaces![0]!.mac = now?.address ?? '';
-    return res;
+    settle: ips.some((i) => i.gateway !== undefined && !isV4(i.gateway)),
+    notify: (r.notify ?? false) && source !== undefined,
+  };
+}
+
+/** The addresses, in the order the plugin needs them made relative to the link. */
+async function addresses(ctx: Ctx, r: AttachRequest, link: Promise<NewLink>, undo: UndoStack): Promise<Result | undefined> {
+  if (r.ipamType === '') {
+    await link;
+    return r.chained;
+  }
+  // An IPAM that speaks over the link (dhcp) needs it made, and under its final name, first.
+  if (ipamNeedsLink(r.ipamType)) {
+    await renameContainerLink(await link);
+    return ipamAdd(ctx, r.ipamType, undo);
+  }
+  if (!r.ipamAlongside) {
+    await link;
+    return ipamAdd(ctx, r.ipamType, undo);
+  }
+  // IPAM first in the list: when both fail, its message (about the config) wins.
+  const ipam = ipamAdd(ctx, r.ipamType, undo);
+  await settleAll<unknown>([ipam, link]);
+  return ipam;
+}
+
+/**
+ * ADD. The master is looked up only when something needs it first (the default route's interface,
+ * the MTU check); otherwise creating the link finds out, with an error that names it. Then the
+ * link and the addresses (in the order addresses() says), then one container batch (rename,
+ * addresses, up, routes); the result has the MAC the kernel gave the link (a VLAN takes its master's).
+ */
+export async function attach(ctx: Ctx, r: AttachRequest): Promise<Result> {
+  assertNetns(ctx.env.netns);
+  const master = r.master ? await resolveMaster(r.master, (r.mtu ?? 0) > 0) : undefined;
+  if (master) checkMtu(r.mtu ?? 0, master);
+  const spec = r.link(master?.name ?? '');
+  return withUndo(async (undo) => {
+    const link = createContainerLink(spec, undo);
+    const plan = planIface(r, spec, await addresses(ctx, r, link, undo));
+    const now = await configureIface(spec.netns, plan.iface, { link: await link, settle: plan.settle, notify: plan.notify });
+    // As the reference: a link that cannot be read back is an error, not a result without a MAC.
+    if (!now?.address) throw new CniError(Code.Internal, `failed to refetch ${spec.kind} "${spec.ifname}"`);
+    plan.result.interfaces![0]!.mac = now.address;
+    return plan.result;
   });
 }
 
-/**
- * CHECK in the upstream plugins' order: IPAM's CHECK, prevResult, then the link (named in
- * prevResult, of `kind`, its MAC), the kind's own checks (`own`), addresses and routes. `alongside`
- * runs with the read of the link (vlan: the master must still exist).
- */
-export async function checkAttachedLink(
-  ctx: Ctx,
-  kind: string,
-  conf: { raw: BaseConf; ipamType: string },
-  own: (link: Link) => void,
-  alongside?: () => Promise<unknown>,
-): Promise<void> {
-  const { netns, ifname } = ctx.env;
-  assertNetns(netns);
-  await delegate(ctx, conf.ipamType, 'CHECK');
-  const prev = prevResultOf(conf.raw, ctx.cniVersion);
-  if (!prev) throw new CniError(Code.Internal, `${kind}: Required prevResult missing`);
-  const [state] = await Promise.all([readIface(netns, ifname), alongside?.()]);
-  own(checkContainerLink(kind, prev, { netns, ifname }, state));
-  checkIfaceState(ifname, prev, state);
+export interface CheckRequest {
+  /** The config, for prevResult. */
+  raw: BaseConf;
+  ipamType: string;
+  /** The link's kind and, for macvlan and ipvlan, its mode. */
+  want: LinkExpectation;
+  /** The kind's own checks of the link (vlan: its ID and MTU; dummy: up). */
+  own?: (link: Link) => void;
+  /**
+   * The master: looked up first, its MTU checked against `mtu` (macvlan's and ipvlan's loadConf),
+   * or with `masterLate` only that it exists, alongside the read of the link (vlan's cmdCheck).
+   */
+  master?: MasterSpec;
+  mtu?: number;
+  masterLate?: boolean;
 }
 
-/** DEL: the lease and the link, side by side; a gone namespace or link is not an error, and nothing else (a master) is looked at. */
+/** The link, the kind's own checks, then its addresses and routes against prevResult. Pure. */
+export function checkLink(c: Pick<CheckRequest, 'want' | 'own'>, env: { netns: string; ifname: string }, prev: Result, state: IfaceState): void {
+  const link = checkContainerLink(c.want, prev, env, state);
+  c.own?.(link);
+  checkIfaceState(env.ifname, prev, state);
+}
+
+/** CHECK in the upstream plugins' order: the master (macvlan, ipvlan), IPAM's CHECK, prevResult, then the link (vlan: with its master). */
+export async function checkAttached(ctx: Ctx, c: CheckRequest): Promise<void> {
+  const { netns, ifname } = ctx.env;
+  assertNetns(netns);
+  let state: Promise<IfaceState> | undefined;
+  if (c.master && !c.masterLate) {
+    // Both reads run side by side; the failures come in the reference's order.
+    state = readIface(netns, ifname);
+    state.catch(() => undefined);
+    checkMtu(c.mtu ?? 0, await resolveMaster(c.master, true));
+  }
+  if (c.ipamType !== '') await delegate(ctx, c.ipamType, 'CHECK');
+  const prev = prevResultOf(c.raw, ctx.cniVersion);
+  if (!prev) throw new CniError(Code.Internal, `${c.want.kind}: Required prevResult missing`);
+  const late = c.master && c.masterLate ? resolveMaster(c.master, true) : undefined;
+  const [now] = await Promise.all([state ?? readIface(netns, ifname), late]);
+  checkLink(c, { netns, ifname }, prev, now);
+}
+
+/** DEL: the lease and the link, side by side; a gone namespace or link is not an error, and nothing else (a master) is looked up. */
 export async function detachLink(ctx: Ctx, ipamType: string): Promise<void> {
   const { netns, ifname } = ctx.env;
   await settleAll(linkAndIpamDel(ctx, ipamType, () => deleteContainerLink(netns, ifname)));
 }
 
 /**
- * Package-time warming (shared/cni/warm.ts) of the path every such plugin shares: its link line and
- * its failures, the result, the container batch, and CHECK of a link as `ip -d -j` shows it
- * (`linkinfo`: the kind and its data). Pure: nothing runs.
+ * Package-time warming (shared/cni/warm.ts) of the path every such plugin shares: the MTU check,
+ * its link line and its failures, the plan, the container sysctls and batch, and CHECK of a link as
+ * `ip -d -j` shows it (`linkinfo`: the kind and its data). Pure: nothing runs.
  */
-export function warmAttach(spec: LinkSpec, ipam: Result, confDns: Dns | undefined, linkinfo: Record<string, unknown>, own: (link: Link) => void): void {
-  createLinkLine(spec, 'veth00000000');
+export function warmAttach(r: AttachRequest, c: Pick<CheckRequest, 'want' | 'own'>, ipam: Result, linkinfo: Record<string, unknown>): void {
+  defaultRouteDev(parseRoutes([{ dst: 'default', gateway: '192.0.2.1', dev: 'eth0', flags: [] }]));
+  // Samples may fail their checks: reaching the code is the point.
+  attempt(() => checkMtu(r.mtu ?? 0, { name: 'eth0', mtu: 1500 }));
+  const spec = r.link('eth0');
+  createLinkLine(spec, 'cni000000000000');
   for (const e of ['Cannot find device "eth9"\nCommand failed -:1', 'RTNETLINK answers: File exists\n', 'Error: Unknown device type.\n'])
     createFailure(spec, e);
-  const res = singleIfaceResult({ ifname: spec.ifname, netns: spec.netns, mac: '02:00:00:00:00:03' }, ipam, confDns);
-  ipv6Sysctls(spec.ifname, res.ips ?? []);
-  ifaceBatch({ ifname: spec.ifname, index: 0, ips: res.ips ?? [], routes: res.routes ?? [] });
+  const { result, iface } = planIface(r, spec, r.ipamType === '' ? r.chained : ipam);
+  result.interfaces![0]!.mac = '02:00:00:00:00:03';
+  notifySysctls('cni000000000000');
+  ipv6Sysctls('cni000000000000', iface.ips);
+  ifaceBatch(iface);
   const [link] = parseLinks([
     {
       ifindex: 2,
@@ -138,7 +204,7 @@ export function warmAttach(spec: LinkSpec, ipam: Result, confDns: Dns | undefine
       mtu: 1500,
       address: '02:00:00:00:00:03',
       linkinfo,
-      addr_info: (res.ips ?? []).map((i) => ({
+      addr_info: iface.ips.map((i) => ({
         family: isV4(i.address) ? 'inet' : 'inet6',
         local: i.address.split('/')[0],
         prefixlen: Number(i.address.split('/')[1]),
@@ -152,10 +218,5 @@ export function warmAttach(spec: LinkSpec, ipam: Result, confDns: Dns | undefine
       { dst: 'default', gateway: '10.250.0.1', dev: spec.ifname },
     ]),
   };
-  try {
-    own(checkContainerLink(String(linkinfo.info_kind), res, { netns: spec.netns, ifname: spec.ifname }, state));
-    checkIfaceState(spec.ifname, res, state);
-  } catch {
-    // a sample may fail its checks: reaching the code is the point
-  }
+  attempt(() => checkLink(c, { netns: spec.netns, ifname: spec.ifname }, result, state));
 }

@@ -7,7 +7,7 @@
 import { CniError, Code } from '../cni/errors.ts';
 import type { UndoStack } from '../cni/undo.ts';
 import { saysNotFound } from './exec.ts';
-import { batchFailure, ipBatch, line, parseLinks, type Link, type PlannedLine } from './iproute2.ts';
+import { batchFailure, ipBatch, line, type PlannedLine } from './iproute2.ts';
 import { netnsState } from './netns.ts';
 import { createHash } from 'node:crypto';
 
@@ -81,19 +81,6 @@ export function createFailure(s: LinkSpec, stderr: string): CniError {
   // The link type's module is absent (no 8021q, dummy or ipvlan in this kernel).
   if (/Unknown device type/i.test(msg)) return new CniError(Code.Internal, `failed to create ${s.kind}: this kernel has no "${s.type[0]}" link type (${msg})`);
   return new CniError(Code.Internal, `failed to create ${s.kind}: ${msg}`);
-}
-
-/**
- * The parent (master) as the kernel shows it, where the link would be created: for checks that
- * must come before anything is made (an MTU above the master's). A missing one names the master.
- */
-export async function lookupParent(s: Pick<LinkSpec, 'netns' | 'parent' | 'inContainer'>): Promise<Link> {
-  const parent = s.parent ?? '';
-  const r = await ipBatch([line('link', 'show', 'dev', parent)], { json: true, allowFail: true, ...(s.inContainer ? { netns: s.netns } : {}) });
-  const l = r.exitCode === 0 ? parseLinks(r.outputs[0] ?? [])[0] : undefined;
-  if (l) return l;
-  if (r.exitCode === 0 || saysNotFound(r)) throw masterNotFound(parent, s.netns, s.inContainer);
-  throw new CniError(Code.Internal, `failed to lookup master "${parent}": ${batchFailure(r.stderr).message}`);
 }
 
 /** Create the link under a temporary name; its undo (delete, under whichever name it has then) is pushed once it exists. */

@@ -59,13 +59,21 @@ export function checkIfaceState(ifname: string, prev: Pick<Result, 'ips' | 'rout
   }
 }
 
+/** What the container's own link must be: its kind and, for macvlan and ipvlan, its mode. */
+export interface LinkExpectation {
+  kind: string;
+  mode?: string;
+}
+
 /**
  * CHECK of a plugin's own container interface before its addresses: prevResult names it in this
- * namespace, it exists, it is of `kind`, and its MAC is the one reported (the upstream plugins'
- * validateCniContainerInterface, e.g. containernetworking/plugins `plugins/main/vlan/vlan.go`).
- * Returns the link for the kind's own checks.
+ * namespace, it exists, it is of the expected kind (and mode), and its MAC is the one reported (the
+ * upstream plugins' validateCniContainerInterface, e.g. containernetworking/plugins
+ * `plugins/main/vlan/vlan.go`, and `plugins/main/macvlan/macvlan.go` for the mode). Returns the
+ * link for the kind's own checks.
  */
-export function checkContainerLink(kind: string, prev: Pick<Result, 'interfaces'>, env: { netns: string; ifname: string }, s: IfaceState): Link {
+export function checkContainerLink(want: LinkExpectation, prev: Pick<Result, 'interfaces'>, env: { netns: string; ifname: string }, s: IfaceState): Link {
+  const { kind } = want;
   const ci = (prev.interfaces ?? []).find((i) => i.name === env.ifname && i.sandbox === env.netns);
   // As the reference: with no entry for this ifname in this netns, the "found" sandbox is empty.
   if (!ci) throw fail(`Sandbox in prevResult  doesn't match configured netns: ${env.netns}`);
@@ -74,25 +82,9 @@ export function checkContainerLink(kind: string, prev: Pick<Result, 'interfaces'
   if (link.linkinfo?.info_kind !== kind) throw fail(`Error: Container interface ${env.ifname} not of type ${kind}`);
   if (ci.mac && ci.mac.toLowerCase() !== (link.address ?? '').toLowerCase())
     throw fail(`Interface ${env.ifname} Mac ${ci.mac} doesn't match container Mac: ${link.address ?? ''}`);
-  return link;
-}
-
-/** What the container's own link must be: its kind and, for macvlan and ipvlan, its mode. */
-export interface LinkExpectation {
-  kind: string;
-  mode?: string;
-}
-
-/**
- * CHECK of a link made on a parent (macvlan, ipvlan) in the reference's order
- * (`plugins/main/macvlan/macvlan.go` cmdCheck): the link as checkContainerLink sees it, its mode,
- * then its addresses and routes (checkIfaceState).
- */
-export function checkLinkAndMode(env: { netns: string; ifname: string }, prev: Result, want: LinkExpectation, s: IfaceState): void {
-  const link = checkContainerLink(want.kind, prev, env, s);
   if (want.mode !== undefined) {
     const mode = (link.linkinfo?.info_data as { mode?: unknown } | undefined)?.mode;
-    if (mode !== want.mode) throw fail(`container ${want.kind} mode ${String(mode)} does not match expected value: ${want.mode}`);
+    if (mode !== want.mode) throw fail(`container ${kind} mode ${String(mode)} does not match expected value: ${want.mode}`);
   }
-  checkIfaceState(env.ifname, prev, s);
+  return link;
 }

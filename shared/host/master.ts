@@ -6,7 +6,7 @@
 import { CniError, Code } from '../cni/errors.ts';
 import { saysNotFound } from './exec.ts';
 import { masterNotFound } from './container-link.ts';
-import { ipBatch, line, parseLinks, parseRoutes, type RouteJson } from './iproute2.ts';
+import { batchFailure, ipBatch, line, parseLinks, parseRoutes, type RouteJson } from './iproute2.ts';
 
 export interface MasterSpec {
   /** The configured master; '' = the default route's interface. */
@@ -56,14 +56,15 @@ export async function resolveMaster(s: MasterSpec, withMtu: boolean): Promise<Ma
   const r = await ipBatch([line('link', 'show', 'dev', name)], { json: true, allowFail: true, ...where(s) });
   if (r.exitCode !== 0) {
     if (saysNotFound(r)) throw masterNotFound(name, s.netns, s.inContainer);
-    throw new CniError(Code.Internal, `failed to lookup master "${name}": ${r.stderr.trim()}`);
+    throw new CniError(Code.Internal, `failed to lookup master "${name}": ${batchFailure(r.stderr).message}`);
   }
   const link = parseLinks(r.outputs[0] ?? [])[0];
   if (!link) throw masterNotFound(name, s.netns, s.inContainer);
   return { name, ...(link.mtu !== undefined ? { mtu: link.mtu } : {}) };
 }
 
-/** The reference's MTU rule (macvlan's loadConf), once the master's MTU is known: [0, master MTU]. */
-export function checkMtu(mtu: number, masterMtu: number): void {
-  if (mtu > masterMtu) throw new CniError(Code.InvalidNetworkConfig, `mtu: invalid MTU ${mtu}, must be [0, master MTU(${masterMtu})]`);
+/** The reference's MTU rule (macvlan's and vlan's loadConf), where the master's MTU was looked up: [0, master MTU], the master named. */
+export function checkMtu(mtu: number, master: Master): void {
+  if (master.mtu !== undefined && mtu > master.mtu)
+    throw new CniError(Code.InvalidNetworkConfig, `mtu: invalid MTU ${mtu}, must be [0, master MTU(${master.mtu})] (master "${master.name}")`);
 }
