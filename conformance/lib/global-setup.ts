@@ -4,6 +4,7 @@
 import { captureScaffold, removeNewScaffold, type Scaffold } from './scaffold.ts';
 import { captureHostLinks, diffHostLinks, type HostLinks } from './host-guard.ts';
 import { exclusiveHost } from './lock.ts';
+import { claimFirstUseForRun, removeFirstUseOfRun } from '../podman/first-use.ts';
 
 let before: Scaffold | undefined;
 let links: HostLinks | undefined;
@@ -11,6 +12,7 @@ let links: HostLinks | undefined;
 export async function setup(): Promise<void> {
   before = await captureScaffold();
   links = captureHostLinks();
+  claimFirstUseForRun(); // the workers, forked after this, inherit it
 }
 
 export async function teardown(): Promise<void> {
@@ -19,6 +21,8 @@ export async function teardown(): Promise<void> {
     const removed = await exclusiveHost(() => removeNewScaffold(before!));
     if (removed.length) console.log(`removed the firewall scaffolding this run created: ${removed.join(', ')}`);
   }
+  const podman = await removeFirstUseOfRun();
+  if (podman.length) console.log(`could not remove podman's first-use paths: ${podman.join('; ')}`);
   if (links) {
     const changed = diffHostLinks(links, captureHostLinks());
     if (changed.length) throw new Error(`HOST GUARD: the test run changed the host's own network interfaces:\n  ${changed.join('\n  ')}`);

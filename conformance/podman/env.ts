@@ -8,10 +8,11 @@
 // cgroups, rules that name only addresses, and the few host paths podman creates on first use.
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OUR_BIN_DIR, RUN_PREFIX, cleanIptablesMatching, cleanup, makeTempDir, onCleanup, run, withSharedHost, type ExecResult } from '../lib/index.ts';
 import { PLUGINS } from '../../build/plugins.ts';
+import { existingFirstUsePaths, removeFirstUse, runOwnsFirstUse } from './first-use.ts';
 
 /** The executables dist/bin ships; the generated conflist may name nothing else. */
 export const OUR_PLUGINS = PLUGINS.map((p) => p.name);
@@ -28,9 +29,6 @@ function hardLimit(label: string): number {
   return hard === undefined || hard === 'unlimited' ? Infinity : Number(hard);
 }
 
-// Paths outside the temp dir that podman (or its runtime) creates on first use and never
-// removes; cleanup removes those this run created.
-const FIRST_USE_PATHS = ['/var/lib/containers', '/run/runc', '/run/crun', '/dev/shm/libpod_lock'];
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 export interface Podman {
@@ -57,7 +55,7 @@ export interface PodmanOptions {
 }
 
 export async function makePodman(opts: PodmanOptions = {}): Promise<Podman> {
-  const preexisting = new Set(FIRST_USE_PATHS.filter((p) => existsSync(p)));
+  const preexisting = new Set(existingFirstUsePaths());
   const dir = await makeTempDir('podman');
   const netDir = join(dir, 'net.d');
   for (const d of ['root', 'runroot', 'tmp', 'net.d']) await mkdir(join(dir, d));
@@ -199,9 +197,7 @@ async function cleanupPodman(p: Podman, preexisting: Set<string>): Promise<void>
   for (const top of tops) {
     for (const d of [...(await subdirs(top)), top]) await rmdir(d).catch((e: Error) => errors.push(`rmdir ${d}: ${e.message}`));
   }
-  for (const path of FIRST_USE_PATHS) {
-    if (!preexisting.has(path)) await rm(path, { recursive: true, force: true }).catch((e: Error) => errors.push(`rm ${path}: ${e.message}`));
-  }
+  if (!runOwnsFirstUse()) errors.push(...(await removeFirstUse(preexisting)));
   if (errors.length) throw new Error(errors.join('\n'));
 }
 
