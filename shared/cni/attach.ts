@@ -27,6 +27,7 @@ import { checkContainerLink, checkIfaceState, readIface, type IfaceState, type L
 import { parseLinks, parseRoutes, type Link } from '../host/iproute2.ts';
 import { checkMtu, defaultRouteDev, resolveMaster, type MasterSpec } from '../host/master.ts';
 import { assertNetns } from '../host/netns.ts';
+import { writeInNetns } from '../host/sysctl.ts';
 
 /**
  * `ipam.type`, checked as a plugin name before anything is made. `requiredBy` names the link
@@ -120,8 +121,15 @@ export async function attach(ctx: Ctx, r: AttachRequest): Promise<Result> {
   const spec = r.link(master?.name ?? '');
   return withUndo(async (undo) => {
     const link = createContainerLink(spec, undo);
-    const plan = planIface(r, spec, await addresses(ctx, r, link, undo));
-    const now = await configureIface(spec.netns, plan.iface, { link: await link, settle: plan.settle, notify: plan.notify });
+    const addrs = addresses(ctx, r, link, undo);
+    // The notify sysctls need only the link: written while IPAM works, they cost no step in series.
+    // Not with dhcp, which renames the link first (the sysctl path names the link).
+    const early = (r.notify ?? false) && (r.ipamType !== '' || r.chained !== undefined) && !ipamNeedsLink(r.ipamType);
+    const notified = early ? link.then((l) => writeInNetns(spec.netns, notifySysctls(l.name))) : undefined;
+    // The addresses first in the list: when both fail (no link), theirs is the message.
+    await settleAll<unknown>(notified ? [addrs, notified] : [addrs]);
+    const plan = planIface(r, spec, await addrs);
+    const now = await configureIface(spec.netns, plan.iface, { link: await link, settle: plan.settle, notify: plan.notify && !early });
     // As the reference: a link that cannot be read back is an error, not a result without a MAC.
     if (!now?.address) throw new CniError(Code.Internal, `failed to refetch ${spec.kind} "${spec.ifname}"`);
     plan.result.interfaces![0]!.mac = now.address;
