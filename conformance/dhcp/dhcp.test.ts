@@ -181,7 +181,7 @@ describe.skipIf(!haveOurBin('dhcp') || !haveOurBin('bridge') || !existsSync('/us
     expect(existsSync(d.sock)).toBe(false);
   });
 
-  it('the daemon renews at the server\'s T1 from the leased address, and the lease stays the same', { timeout: 120_000 }, async () => {
+  it("the daemon renews at the server's T1 from the leased address, and the lease stays the same", { timeout: 120_000 }, async () => {
     // A 2-minute lease (dnsmasq's shortest) with T1 (option 58) at 10 s: the daemon renews when the server says.
     const lan = await makeLan(5, ['--dhcp-option=option:T1,10']);
     const d = await daemon(lan.dir);
