@@ -87,6 +87,13 @@ async function makeNode(): Promise<Netns> {
   return node;
 }
 
+/** A link on a master in the node (a veth to a LAN stand-in holding 10.<a>.1.254), addresses from host-local. */
+async function onMaster(a: number, step: (master: string, dataDir: string) => Step): Promise<Scene> {
+  const lan = await makeLan(a, 1);
+  const dataDir = await ipamDataDir();
+  return { node: lan.node, dirs: [dataDir], chain: [step(lan.master, dataDir)] };
+}
+
 const CASES: Case[] = [
   {
     title: 'bridge with static IPAM, then bandwidth (an IFB, qdiscs on the host veth) and sbr (rules and tables in the container), any of them killed',
@@ -155,20 +162,11 @@ const CASES: Case[] = [
     title: 'vlan (master in the node, host-local)',
     needs: ['vlan', 'host-local'],
     missing: NO_VLAN,
-    async scene() {
-      const lan = await makeLan(152, 1);
-      const dataDir = await ipamDataDir();
-      const conf = {
-        cniVersion: '1.1.0',
-        name: netName('kilvl'),
-        type: 'vlan',
-        master: lan.master,
-        vlanId: 100,
-        mtu: 1400,
-        ipam: v4ipam(dataDir, '10.152.10.0/24'),
-      };
-      return { node: lan.node, dirs: [dataDir], chain: [{ plugin: 'vlan', conf }] };
-    },
+    scene: () =>
+      onMaster(152, (master, dataDir) => ({
+        plugin: 'vlan',
+        conf: { cniVersion: '1.1.0', name: netName('kilvl'), type: 'vlan', master, vlanId: 100, mtu: 1400, ipam: v4ipam(dataDir, '10.152.10.0/24') },
+      })),
   },
   {
     title: 'dummy (host-local)',
@@ -184,19 +182,18 @@ const CASES: Case[] = [
     title: 'ipvlan (l2, master in the node, host-local)',
     needs: ['ipvlan', 'host-local'],
     missing: NO_IPVLAN,
-    async scene() {
-      const lan = await makeLan(154, 1);
-      const dataDir = await ipamDataDir();
-      const conf = {
-        cniVersion: '1.1.0',
-        name: netName('kiliv'),
-        type: 'ipvlan',
-        master: lan.master,
-        mode: 'l2',
-        ipam: v4ipam(dataDir, '10.154.1.0/24', { rangeStart: '10.154.1.10', gateway: '10.154.1.254' }),
-      };
-      return { node: lan.node, dirs: [dataDir], chain: [{ plugin: 'ipvlan', conf }] };
-    },
+    scene: () =>
+      onMaster(154, (master, dataDir) => ({
+        plugin: 'ipvlan',
+        conf: {
+          cniVersion: '1.1.0',
+          name: netName('kiliv'),
+          type: 'ipvlan',
+          master,
+          mode: 'l2',
+          ipam: v4ipam(dataDir, '10.154.1.0/24', { rangeStart: '10.154.1.10', gateway: '10.154.1.254' }),
+        },
+      })),
   },
 ];
 
