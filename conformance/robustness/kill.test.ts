@@ -32,7 +32,7 @@ import {
 } from '../lib/index.ts';
 import { useCleanup } from '../lib/hooks.ts';
 import { linkTypeMissing } from '../lib/link-types.ts';
-import { makeLan } from '../macvlan/helpers.ts';
+import { makeNodeMaster } from '../lib/master.ts';
 import { waitProcsGone } from './chain.ts';
 import { FULL, SCALE, report } from './scale.ts';
 
@@ -87,11 +87,12 @@ async function makeNode(): Promise<Netns> {
   return node;
 }
 
-/** A link on a master in the node (a veth to a LAN stand-in holding 10.<a>.1.254), addresses from host-local. */
-async function onMaster(a: number, step: (master: string, dataDir: string) => Step): Promise<Scene> {
-  const lan = await makeLan(a, 1);
+/** A link on a master in the node (a veth to a LAN stand-in, up), addresses from host-local (the lease directory recorded). */
+async function onMaster(step: (master: string, dataDir: string) => Step): Promise<Scene> {
+  const m = await makeNodeMaster({ lan: true });
+  await must('ip', ['-n', m.peerNs.name, 'link', 'set', m.peer, 'up']);
   const dataDir = await ipamDataDir();
-  return { node: lan.node, dirs: [dataDir], chain: [step(lan.master, dataDir)] };
+  return { node: m.node, dirs: [dataDir], chain: [step(m.master, dataDir)] };
 }
 
 const CASES: Case[] = [
@@ -163,7 +164,7 @@ const CASES: Case[] = [
     needs: ['vlan', 'host-local'],
     missing: NO_VLAN,
     scene: () =>
-      onMaster(152, (master, dataDir) => ({
+      onMaster((master, dataDir) => ({
         plugin: 'vlan',
         conf: { cniVersion: '1.1.0', name: netName('kilvl'), type: 'vlan', master, vlanId: 100, mtu: 1400, ipam: v4ipam(dataDir, '10.152.10.0/24') },
       })),
@@ -183,7 +184,7 @@ const CASES: Case[] = [
     needs: ['ipvlan', 'host-local'],
     missing: NO_IPVLAN,
     scene: () =>
-      onMaster(154, (master, dataDir) => ({
+      onMaster((master, dataDir) => ({
         plugin: 'ipvlan',
         conf: {
           cniVersion: '1.1.0',
