@@ -314,7 +314,6 @@ describe('robustness: SIGKILL during ADD of bridge with static IPAM, bandwidth, 
         const from = !FULL && s.shared && s.chain.length > 1 ? 1 + randomInt(s.chain.length - 1) : randomInt(s.chain.length);
         const problems: string[] = [];
         let killed = 0;
-        let last: unknown;
         for (let t = 0; t < trials; t++) {
           const victim = (from + t) % s.chain.length;
           const delay = randomInt(0, ms[victim]! + 1);
@@ -329,8 +328,7 @@ describe('robustness: SIGKILL during ADD of bridge with static IPAM, bandwidth, 
           // The runtime's next ADD of the same container works (timing the next trial's kill); its DEL is judged by the next trial.
           const again = await addChain(s, s.chain.length, cid, ctr, ms);
           if (again.error) problems.push(`${what}, then ADD again: ${again.error}`);
-          last = again.result;
-          problems.push(...(await delChain(s, cid, ctr, last)).map((p) => `${what}, after ADD again: ${p}`));
+          problems.push(...(await delChain(s, cid, ctr, again.result)).map((p) => `${what}, after ADD again: ${p}`));
         }
         const d = diff(s, before, await snap(s, ctr));
         if (d.length) problems.push(`the last ADD and DEL left: ${d.join('; ').slice(0, 1500)}`);
