@@ -297,7 +297,7 @@ describe('robustness: SIGKILL during ADD of bridge with static IPAM, bandwidth, 
         // too: what it leaves of those may stay, but the next ADD must complete it.
         let firstKilled = false;
         if (s.shared) {
-          const k0 = await killedAdd(s, 0, cid, ctr, randomInt(100, 701), k % 2 === 0);
+          const k0 = await killedAdd(s, 0, cid, ctr, randomInt(50, 401), k % 2 === 0);
           expect(k0.error).toBeUndefined();
           firstKilled = k0.killed;
           expect(await delChain(s, cid, ctr)).toEqual([]);
