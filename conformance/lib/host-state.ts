@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { iptablesSaveAll, ipJson, nftRuleset, sysctl, type NetnsRef } from './kernel.ts';
+import { iptablesSaveAll, ipJson, nftRuleset, nsExec, sysctl, type NetnsRef } from './kernel.ts';
 
 export interface HostSnapshot {
   /** ifname → normalised link (no stats/counters) */
@@ -23,6 +23,10 @@ export interface HostSnapshot {
   /** path → file contents (or "<dir>", "-> target", "sha256:…" for binary/large) */
   files: Record<string, string>;
   sysctls: Record<string, string>;
+  /** With `tc`: normalised `tc -j qdisc show` entries (IFB shaping, ingress qdiscs). */
+  qdiscs?: string[];
+  /** With `rules`: normalised `ip rule` entries, both families. */
+  rules?: string[];
 }
 
 export interface SnapshotOptions {
@@ -32,6 +36,12 @@ export interface SnapshotOptions {
   sysctls?: string[];
   /** Snapshot inside a netns instead of the host. */
   netns?: NetnsRef;
+  /** Record iptables, ip6tables and nft (default true; false: those sections are empty). */
+  firewall?: boolean;
+  /** Also record qdiscs (`tc -j qdisc show`). */
+  tc?: boolean;
+  /** Also record policy routing rules (`ip -4/-6 rule show`). */
+  rules?: boolean;
 }
 
 const MAX_TEXT = 64 * 1024;
@@ -135,15 +145,31 @@ export async function snapshotHost(opts: SnapshotOptions = {}): Promise<HostSnap
   const sysctls: Record<string, string> = {};
   for (const s of opts.sysctls ?? []) sysctls[s] = await sysctl(s, ns).catch((e: Error) => `<error ${e.message}>`);
 
+  const fw = opts.firewall ?? true;
+  const extra: Pick<HostSnapshot, 'qdiscs' | 'rules'> = {};
+  if (opts.tc) {
+    const r = await nsExec(ns, 'tc', ['-j', 'qdisc', 'show']);
+    if (r.code !== 0) throw new Error(`tc qdisc show failed: ${r.stderr.trim()}`);
+    const out = r.stdout.trim();
+    // refcnt counts the kernel's own references (queues, filters): not state.
+    extra.qdiscs = (out ? (JSON.parse(out) as Array<Record<string, unknown>>) : []).map((q) => JSON.stringify(sortKeys({ ...q, refcnt: undefined }))).sort();
+  }
+  if (opts.rules) {
+    const all = await Promise.all(
+      ['-4', '-6'].map(async (fam) => (await ipJson<unknown[]>([fam, 'rule', 'show'], ns)).map((r) => `${fam} ${JSON.stringify(sortKeys(r))}`)),
+    );
+    extra.rules = all.flat().sort();
+  }
   return {
+    ...extra,
     links: Object.fromEntries(linkList.map((l) => [l.ifname as string, normLink(l)])),
     addrs: Object.fromEntries(
       addrList.map((l) => [l.ifname, (l.addr_info ?? []).map((a) => `${a.family} ${a.local}/${a.prefixlen} ${a.scope ?? ''}`.trim()).sort()]),
     ),
     routes: routeList.sort(),
-    iptables: normIptables(await iptablesSaveAll(false, ns)),
-    ip6tables: normIptables(await iptablesSaveAll(true, ns)),
-    nft: normNft(await nftRuleset(ns)),
+    iptables: fw ? normIptables(await iptablesSaveAll(false, ns)) : [],
+    ip6tables: fw ? normIptables(await iptablesSaveAll(true, ns)) : [],
+    nft: fw ? normNft(await nftRuleset(ns)) : [],
     files,
     sysctls,
   };
@@ -252,6 +278,7 @@ export function diffHostState(before: HostSnapshot, after: HostSnapshot, options
     if (out.every((l) => !l.startsWith(`${sec}:`)) && a.join('\n') !== b.join('\n')) out.push(`${sec}: rule order changed`);
   }
   diffLists('nft', before.nft, after.nft, out, opts.ignore);
+  for (const sec of ['qdiscs', 'rules'] as const) if (before[sec] || after[sec]) diffLists(sec, before[sec] ?? [], after[sec] ?? [], out, opts.ignore);
   const files = new Set([...Object.keys(before.files), ...Object.keys(after.files)]);
   for (const f of [...files].sort()) {
     if (opts.ignore?.('files', f)) continue;
