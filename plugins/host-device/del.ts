@@ -6,7 +6,7 @@ import { netnsState } from '../../shared/host/netns.ts';
 import { readState, removeState } from '../../shared/host/state-file.ts';
 import { loadConf } from './config.ts';
 import { extras, findContainerDevice, parseSaved, type ContainerHints } from './plan.ts';
-import { listLinks, moveOut, recoverStranded, tempName } from './move.ts';
+import { moveOut, openLinks, recoverStranded, stranded, tempName } from './move.ts';
 import { stateFile } from './state.ts';
 
 /** The MAC prevResult gives the container interface, if any (DEL's prevResult may be absent or unreadable). */
@@ -35,11 +35,14 @@ export async function del(ctx: Ctx): Promise<void> {
   // #1196), the lease is released whatever became of the namespace.
   const tmp = tempName(containerId, ifname);
   const giveBack = async () => {
-    if (!conf.dpdk) await recoverStranded(tmp, saved?.up ?? false);
+    if (!conf.dpdk && stranded(tmp)) await recoverStranded(tmp, saved?.up ?? false);
     if (!conf.dpdk && netns !== '' && netnsState(netns) === 'ok') {
       // Gone already (a second DEL, or not ours: no alias) is not an error: the reference fails with `failed to find "eth0"`.
-      const dev = findContainerDevice(await listLinks(netns), ifname, hints);
-      if (dev) await moveOut(netns, dev.ifname, extras(dev).ifalias ?? '', saved?.up ?? false, tmp);
+      // One process lists the container's links and, once the device is found, moves it out of there.
+      const { links, session } = await openLinks(netns);
+      const dev = findContainerDevice(links, ifname, hints);
+      if (dev) await moveOut(netns, dev.ifname, extras(dev).ifalias ?? '', saved?.up ?? false, tmp, session);
+      else await session.finish([]);
     }
     removeState(file);
   };
