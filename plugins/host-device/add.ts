@@ -11,7 +11,7 @@ import { loadConf } from './config.ts';
 import { confDns } from '../../shared/cni/config.ts';
 import { formatSaved, pickHostDevice } from './plan.ts';
 import { moveIn, moveOut, openLinks, sysfsHit, tempName } from './move.ts';
-import type { Link } from '../../shared/host/iproute2.ts';
+import { ipSession, type Link } from '../../shared/host/iproute2.ts';
 import { STATE_DIR, stateFile } from './state.ts';
 
 export async function add(ctx: Ctx): Promise<Result> {
@@ -33,42 +33,42 @@ export async function add(ctx: Ctx): Promise<Result> {
     const sel = conf.selector;
     if (!sel) throw new Error('unreachable: ADD config without a device key');
     const hit = sysfsHit(sel);
-    const { links, session } = await openLinks(undefined, sel.by === 'device' ? sel.value : undefined);
-    let dev: Link;
+    const found = openLinks(undefined, sel.by === 'device' ? sel.value : undefined);
+    // The container's batch process starts now and waits for its lines: its start-up overlaps the moves.
+    const inContainer = ipSession({ netns });
     try {
-      dev = pickHostDevice(links, sel, hit);
-    } catch (e) {
-      await session.finish([]);
-      throw e;
+      const { links, session } = await found;
+      const tmp = tempName(containerId, ifname);
+      const file = stateFile(containerId, ifname);
+      let dev: Link;
+      try {
+        dev = pickHostDevice(links, sel, hit);
+        // Saved before the move: a DEL after this ADD was killed mid-move still knows the state to restore.
+        writeState(STATE_DIR, file, formatSaved({ device: dev.ifname, up: dev.flags.includes('UP') }));
+      } catch (e) {
+        await session.finish([]); // the waiting process moves nothing
+        throw e;
+      }
+      const wasUp = dev.flags.includes('UP');
+      undo.push(async () => removeState(file));
+      // The move and IPAM run side by side, the move first (its lines go to the waiting process
+      // before IPAM's own work starts); each pushes its undo once it has succeeded.
+      const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp, session).then(() => {
+        undo.push(() => moveOut(netns, ifname, dev.ifname, wasUp, tmp));
+      });
+      const ipamP = l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined);
+      await settleAll<unknown>([ipamP, moveP]);
+      const ipam = await ipamP;
+      const ips = (ipam?.ips ?? []).map((i) => ({ ...i, interface: 0 }));
+      const routes = ipam?.routes ?? [];
+      const settle = ips.some((i) => i.gateway && !isV4(i.gateway));
+      const link = await configureIface(netns, { ifname, index: 0, ips, routes }, { settle, via: await inContainer });
+      if (link) writeState(STATE_DIR, file, formatSaved({ device: dev.ifname, up: wasUp, ifindex: link.ifindex }));
+      const result: Result = { interfaces: [{ name: ifname, mac: link?.address ?? '', sandbox: netns }] };
+      if (!l3) return result;
+      return { ...result, ips, ...(routes.length ? { routes } : {}), ...(dns ? { dns } : {}) };
+    } finally {
+      await inContainer.then((s) => s.finish([]));
     }
-    const wasUp = dev.flags.includes('UP');
-    const tmp = tempName(containerId, ifname);
-    // Saved before the move: a DEL after this ADD was killed mid-move still knows the state to restore.
-    const file = stateFile(containerId, ifname);
-    const save = (ifindex?: number) =>
-      writeState(STATE_DIR, file, formatSaved({ device: dev.ifname, up: wasUp, ...(ifindex !== undefined ? { ifindex } : {}) }));
-    try {
-      save();
-    } catch (e) {
-      await session.finish([]);
-      throw e;
-    }
-    undo.push(async () => removeState(file));
-    // The move and IPAM run side by side, the move first (its lines go to the waiting process
-    // before IPAM's own work starts); each pushes its undo once it has succeeded.
-    const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp, session).then(() => {
-      undo.push(() => moveOut(netns, ifname, dev.ifname, wasUp, tmp));
-    });
-    const ipamP = l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined);
-    await settleAll<unknown>([ipamP, moveP]);
-    const ipam = await ipamP;
-    const ips = (ipam?.ips ?? []).map((i) => ({ ...i, interface: 0 }));
-    const routes = ipam?.routes ?? [];
-    const settle = ips.some((i) => i.gateway && !isV4(i.gateway));
-    const link = await configureIface(netns, { ifname, index: 0, ips, routes }, { settle });
-    if (link) save(link.ifindex);
-    const result: Result = { interfaces: [{ name: ifname, mac: link?.address ?? '', sandbox: netns }] };
-    if (!l3) return result;
-    return { ...result, ips, ...(routes.length ? { routes } : {}), ...(dns ? { dns } : {}) };
   });
 }

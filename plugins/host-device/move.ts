@@ -4,9 +4,9 @@
 // never see the rename. A move is two `ip -batch` processes: one that finds the device (its
 // `link show` answered before anything else is written: iproute2.ts ipSession), then creates the
 // temporary namespace (`netns add`) and moves the device into it; one inside it (rename, alias,
-// onward move, and the temporary namespace's deletion). A third in the node brings the device up
-// on the way out when it was up before ADD. A step that fails is rolled back from where it
-// stopped, so the device is never left in the temporary namespace.
+// onward move, and the temporary namespace's deletion). A third in the node, started while those
+// run, brings the device up on the way out when it was up before ADD. A step that fails is rolled
+// back from where it stopped, so the device is never left in the temporary namespace.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CniError, Code } from '../../shared/cni/errors.ts';
@@ -117,16 +117,23 @@ export async function moveIn(dev: { name: string; up: boolean }, container: stri
  * it is back in the container as it was. `via`: the container's open session (openLinks), which runs the first step.
  */
 export async function moveOut(container: string, cur: string, node: string, up: boolean, tmpName: string, via?: IpSession): Promise<void> {
-  const tmp = await intoTemp(container, cur, tmpName, via);
-  const r = await inTemp(tmp, outLines(cur, node, nodeNs()));
-  if (!r.error) {
-    if (up) await ipBatch(upLine(node), { allowFail: true });
-    return;
+  const first = intoTemp(container, cur, tmpName, via);
+  // The node's process that brings the device up starts while the moves run, and waits for its line.
+  const onNode = up ? ipSession() : undefined;
+  try {
+    const tmp = await first;
+    const r = await inTemp(tmp, outLines(cur, node, nodeNs()));
+    if (!r.error) {
+      if (onNode) await (await onNode).finish(upLine(node));
+      return;
+    }
+    const back = await ipBatch(outRollback(cur, node, r.ran, container, cur !== node), { netns: NETS(tmp), allowFail: true });
+    if (back.exitCode !== 0) throw stuck(r.error, cur, tmp, back.stderr);
+    await dropTemp(tmp, []);
+    throw r.error;
+  } finally {
+    await onNode?.then((s) => s.finish([]));
   }
-  const back = await ipBatch(outRollback(cur, node, r.ran, container, cur !== node), { netns: NETS(tmp), allowFail: true });
-  if (back.exitCode !== 0) throw stuck(r.error, cur, tmp, back.stderr);
-  await dropTemp(tmp, []);
-  throw r.error;
 }
 
 /** The rollback failed too: the temporary namespace is kept (deleting it would destroy a virtual device), and the error says where the device is. */

@@ -58,7 +58,7 @@ export interface Session {
   write(text: string): void;
   /** The next line of output; undefined once the output has closed (the command exited). */
   nextLine(): Promise<string | undefined>;
-  /** Close the input and wait for the exit; stdout holds what was not read as lines. */
+  /** Close the input and wait for the exit (again: the same result); stdout holds what was not read as lines. */
   end(): Promise<RunResult>;
 }
 
@@ -93,9 +93,10 @@ export async function startSession(cmd: string, args: readonly string[], opts: P
     err += d;
   });
   sub.stdin?.on('error', () => undefined); // EPIPE: the command stopped early; its exit status says why
+  let ended: Promise<RunResult> | undefined;
   return {
     write(text) {
-      if (!closed) sub.stdin?.write(text);
+      if (!closed && !ended) sub.stdin?.write(text);
     },
     async nextLine() {
       for (;;) {
@@ -111,13 +112,16 @@ export async function startSession(cmd: string, args: readonly string[], opts: P
         });
       }
     },
-    async end() {
-      sub.stdin?.end();
-      const r = await sub;
-      await outDone;
-      const res: RunResult = { exitCode: r.exitCode ?? 1, stdout: out, stderr: err };
-      if (r.failed && r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') res.missing = true;
-      return res;
+    end() {
+      ended ??= (async () => {
+        sub.stdin?.end();
+        const r = await sub;
+        await outDone;
+        const res: RunResult = { exitCode: r.exitCode ?? 1, stdout: out, stderr: err };
+        if (r.failed && r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') res.missing = true;
+        return res;
+      })();
+      return ended;
     },
   };
 }

@@ -107,12 +107,14 @@ export async function ipBatch(lines: readonly string[], opts: BatchOptions = {})
 /**
  * One `ip -batch` process as a conversation (exec.ts startSession): `show` runs a showing line and
  * returns its JSON before anything else is written, so the caller can decide on it and then
- * `finish` with lines acting on the answer — a lookup and what follows it in one process.
+ * `finish` with lines acting on the answer — a lookup and what follows it in one process. Opened
+ * ahead and finished later, it is a batch whose process start-up was paid while the caller waited
+ * on something else.
  */
 export interface IpSession {
   /** A showing line's JSON output; undefined when it failed (the batch has then stopped: `finish` tells why). */
   show(line: string): Promise<unknown[] | undefined>;
-  /** Write the remaining lines (none to just close) and wait; a failure's batchFailure index counts these lines only. */
+  /** Write the remaining lines (none to just close; a second call only waits) and wait; a failure's batchFailure index counts these lines only. */
   finish(lines: readonly string[]): Promise<RunResult>;
 }
 
