@@ -97,9 +97,9 @@ async function inTemp(tmp: string, plan: readonly PlannedLine[]): Promise<{ ran:
 
 /**
  * Move the node's `dev` into the container as `ifname`, its name kept in the alias, and delete the
- * temporary namespace. On failure the device is back on the node under
- * its name, UP again if it was (a move between namespaces downs it). `via`: the node's open session
- * (openLinks), which runs the first step.
+ * temporary namespace. On failure the device is back on the node under its name, UP again if it
+ * was (a move between namespaces downs it). `via`: the node's open session (openLinks), which runs
+ * the first step.
  */
 export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string, tmpName: string, via?: IpSession): Promise<void> {
   const tmp = await intoTemp(undefined, dev.name, tmpName, via);
@@ -113,8 +113,8 @@ export async function moveIn(dev: { name: string; up: boolean }, container: stri
 
 /**
  * Move the container's `cur` (alias `node`) back to the node under `node`, UP when `up`, and delete
- * the temporary namespace. On failure
- * it is back in the container as it was. `via`: the container's open session (openLinks), which runs the first step.
+ * the temporary namespace. On failure it is back in the container as it was. `via`: the
+ * container's open session (openLinks), which runs the first step.
  */
 export async function moveOut(container: string, cur: string, node: string, up: boolean, tmpName: string, via?: IpSession): Promise<void> {
   const first = intoTemp(container, cur, tmpName, via);
