@@ -10,8 +10,8 @@ import { removeState, writeState } from '../../shared/host/state-file.ts';
 import { loadConf } from './config.ts';
 import { confDns } from '../../shared/cni/config.ts';
 import { formatSaved, pickHostDevice } from './plan.ts';
-import { moveIn, moveOut, openLinks, sysfsHit, tempName } from './move.ts';
-import { ipSession, type Link } from '../../shared/host/iproute2.ts';
+import { moveIn, moveOut, openLinks, openTemp, sysfsHit, tempName } from './move.ts';
+import { ipSession, type IpSession, type Link } from '../../shared/host/iproute2.ts';
 import { STATE_DIR, stateFile } from './state.ts';
 
 export async function add(ctx: Ctx): Promise<Result> {
@@ -34,15 +34,20 @@ export async function add(ctx: Ctx): Promise<Result> {
     if (!sel) throw new Error('unreachable: ADD config without a device key');
     const hit = sysfsHit(sel);
     const found = openLinks(undefined, sel.by === 'device' ? sel.value : undefined);
-    // The container's batch process starts now and waits for its lines: its start-up overlaps the moves.
+    // The temporary namespace's process and the container's start now and wait for their lines:
+    // their start-up overlaps the lookup and the moves.
+    const into = openTemp();
     const inContainer = ipSession({ netns });
+    for (const p of [into, inContainer]) p.catch(() => undefined); // handled where awaited; never an unhandled rejection meanwhile
     try {
       const { links, session } = await found;
       const tmp = tempName(containerId, ifname);
       const file = stateFile(containerId, ifname);
       let dev: Link;
+      let tmpProc: IpSession;
       try {
         dev = pickHostDevice(links, sel, hit);
+        tmpProc = await into;
         // Saved before the move: a DEL after this ADD was killed mid-move still knows the state to restore.
         writeState(STATE_DIR, file, formatSaved({ device: dev.ifname, up: dev.flags.includes('UP') }));
       } catch (e) {
@@ -53,7 +58,7 @@ export async function add(ctx: Ctx): Promise<Result> {
       undo.push(async () => removeState(file));
       // The move and IPAM run side by side, the move first (its lines go to the waiting process
       // before IPAM's own work starts); each pushes its undo once it has succeeded.
-      const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp, session).then(() => {
+      const moveP = moveIn({ name: dev.ifname, up: wasUp }, netns, ifname, tmp, { via: session, into: tmpProc }).then(() => {
         undo.push(() => moveOut(netns, ifname, dev.ifname, wasUp, tmp));
       });
       const ipamP = l3 ? ipamAdd(ctx, conf.ipamType, undo) : Promise.resolve(undefined);
@@ -68,7 +73,8 @@ export async function add(ctx: Ctx): Promise<Result> {
       if (!l3) return result;
       return { ...result, ips, ...(routes.length ? { routes } : {}), ...(dns ? { dns } : {}) };
     } finally {
-      await inContainer.then((s) => s.finish([]));
+      // Processes this call started and did not use read end-of-file and exit.
+      await Promise.all([inContainer, into].map((p) => p.then((s) => s.finish([])).catch(() => undefined)));
     }
   });
 }

@@ -2,11 +2,14 @@
 // reference does since v1.6.0 (host-device.go moveLinkIn/moveLinkOut): renaming it there never
 // clashes with a node link of the container's name (eth0), and udev or NetworkManager on the node
 // never see the rename. A move is two `ip -batch` processes: one that finds the device (its
-// `link show` answered before anything else is written: iproute2.ts ipSession), then creates the
-// temporary namespace (`netns add`) and moves the device into it; one inside it (rename, alias,
-// onward move, and the temporary namespace's deletion). A third in the node, started while those
-// run, brings the device up on the way out when it was up before ADD. A step that fails is rolled
-// back from where it stopped, so the device is never left in the temporary namespace.
+// `link show` answered before anything else is written: iproute2.ts ipSession), then names the
+// temporary namespace and moves the device into it; one inside it (rename, alias, onward move,
+// and the temporary namespace's deletion), started ahead under `unshare --net` (openTemp) so that
+// its start-up overlaps the lookup; the first step names its namespace (`netns attach`). Without
+// it (an ADD's undo), `netns add` creates the namespace and a process is entered into it after. A
+// third in the node, started while those run, brings the device up on the way out when it was up
+// before ADD. A step that fails is rolled back from where it stopped, so the device is never left
+// in the temporary namespace.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CniError, Code } from '../../shared/cni/errors.ts';
@@ -61,15 +64,38 @@ async function apply(netns: string | undefined, plan: readonly PlannedLine[], vi
  */
 export const tempName = (containerId: string, ifname: string): string => hashWithPrefix(23, 'cni-hd-', `${containerId}/${ifname}`);
 
-/** Create the temporary namespace and move `dev` into it, in one process run in `from` (undefined = the node), or in `via`. */
-async function intoTemp(from: string | undefined, dev: string, tmp: string, via?: IpSession): Promise<string> {
+/**
+ * An `ip -batch` process in a new network namespace of its own (unshare), started ahead and waiting
+ * for a move's lines: the temporary namespace, named (`netns attach`) by the move's first step just
+ * before the device goes there, so that from then on it outlives the process and a DEL after a kill
+ * finds it. Answered once (`link show dev lo`): the process runs, in its own namespace.
+ */
+export async function openTemp(): Promise<IpSession> {
+  const s = await ipSession({ newNetns: true });
+  if ((await s.show(line('link', 'show', 'dev', 'lo'))) && s.pid) return s;
+  const r = await s.finish([]);
+  throw new CniError(Code.Internal, `failed to create tempNS: ${r.stderr.trim().split('\n')[0] || `exit status ${r.exitCode}`}`);
+}
+
+/** The processes a move can use, started ahead: `via` runs the first step (openLinks), `into` is the temporary namespace (openTemp). */
+export interface MoveProcs {
+  via?: IpSession;
+  into?: IpSession;
+}
+
+/**
+ * Create the temporary namespace (or name `into`'s) and move `dev` into it, in one process run in
+ * `from` (undefined = the node), or in `via`.
+ */
+async function intoTemp(from: string | undefined, dev: string, tmp: string, p: MoveProcs): Promise<string> {
+  const create = p.into?.pid ? line('netns', 'attach', tmp, p.into.pid) : line('netns', 'add', tmp);
   const r = await apply(
     from,
     [
-      { line: line('netns', 'add', tmp), failure: 'failed to create tempNS' },
+      { line: create, failure: 'failed to create tempNS' },
       { line: line('link', 'set', 'dev', dev, 'netns', tmp), failure: `failed to move "${dev}" to tempNS` },
     ],
-    via,
+    p.via,
   );
   if (r.error) {
     if (r.ran >= 1) await dropTemp(tmp, []);
@@ -90,20 +116,19 @@ const upLine = (dev: string): string[] => [line('link', 'set', 'dev', dev, 'up')
  * (`netns del` removes the name; the namespace itself goes when the process leaves it). The
  * deletion is past the move: its failure does not fail the move (a leftover is recoverStranded's).
  */
-async function inTemp(tmp: string, plan: readonly PlannedLine[]): Promise<{ ran: number; error?: CniError }> {
-  const r = await apply(NETS(tmp), [...plan, { line: line('netns', 'del', tmp), failure: 'failed to delete tempNS' }]);
+async function inTemp(tmp: string, plan: readonly PlannedLine[], into?: IpSession): Promise<{ ran: number; error?: CniError }> {
+  const r = await apply(NETS(tmp), [...plan, { line: line('netns', 'del', tmp), failure: 'failed to delete tempNS' }], into);
   return r.ran >= plan.length ? { ran: plan.length } : r;
 }
 
 /**
  * Move the node's `dev` into the container as `ifname`, its name kept in the alias, and delete the
  * temporary namespace. On failure the device is back on the node under its name, UP again if it
- * was (a move between namespaces downs it). `via`: the node's open session (openLinks), which runs
- * the first step.
+ * was (a move between namespaces downs it). `p.via`: the node's open session (openLinks).
  */
-export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string, tmpName: string, via?: IpSession): Promise<void> {
-  const tmp = await intoTemp(undefined, dev.name, tmpName, via);
-  const r = await inTemp(tmp, inLines(dev.name, ifname, container));
+export async function moveIn(dev: { name: string; up: boolean }, container: string, ifname: string, tmpName: string, p: MoveProcs = {}): Promise<void> {
+  const tmp = await intoTemp(undefined, dev.name, tmpName, p);
+  const r = await inTemp(tmp, inLines(dev.name, ifname, container), p.into);
   if (!r.error) return;
   const back = await ipBatch(inRollback(dev.name, ifname, r.ran, nodeNs()), { netns: NETS(tmp), allowFail: true });
   if (back.exitCode !== 0) throw stuck(r.error, dev.name, tmp, back.stderr);
@@ -113,16 +138,16 @@ export async function moveIn(dev: { name: string; up: boolean }, container: stri
 
 /**
  * Move the container's `cur` (alias `node`) back to the node under `node`, UP when `up`, and delete
- * the temporary namespace. On failure it is back in the container as it was. `via`: the
- * container's open session (openLinks), which runs the first step.
+ * the temporary namespace. On failure it is back in the container as it was. `p.via`: the
+ * container's open session (openLinks).
  */
-export async function moveOut(container: string, cur: string, node: string, up: boolean, tmpName: string, via?: IpSession): Promise<void> {
-  const first = intoTemp(container, cur, tmpName, via);
+export async function moveOut(container: string, cur: string, node: string, up: boolean, tmpName: string, p: MoveProcs = {}): Promise<void> {
+  const first = intoTemp(container, cur, tmpName, p);
   // The node's process that brings the device up starts while the moves run, and waits for its line.
   const onNode = up ? ipSession() : undefined;
   try {
     const tmp = await first;
-    const r = await inTemp(tmp, outLines(cur, node, nodeNs()));
+    const r = await inTemp(tmp, outLines(cur, node, nodeNs()), p.into);
     if (!r.error) {
       if (onNode) await (await onNode).finish(upLine(node));
       return;

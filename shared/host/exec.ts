@@ -55,6 +55,8 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
  * move it). Killed with us, it reads end-of-file and stops after the lines it was given.
  */
 export interface Session {
+  /** The command's process id (an unshared command's own: unshare execs it in place). */
+  readonly pid: number | undefined;
   write(text: string): void;
   /** The next line of output; undefined once the output has closed (the command exited). */
   nextLine(): Promise<string | undefined>;
@@ -62,8 +64,17 @@ export interface Session {
   end(): Promise<RunResult>;
 }
 
-export async function startSession(cmd: string, args: readonly string[], opts: Pick<RunOptions, 'netns' | 'env'> = {}): Promise<Session> {
-  const [file, argv] = opts.netns ? ['nsenter', [`--net=${opts.netns}`, '--', cmd, ...args]] : [cmd, [...args]];
+export interface SessionOptions extends Pick<RunOptions, 'netns' | 'env'> {
+  /** Run the command in a new network namespace of its own (`unshare --net`), gone when it exits unless something names it. */
+  newNetns?: boolean;
+}
+
+export async function startSession(cmd: string, args: readonly string[], opts: SessionOptions = {}): Promise<Session> {
+  const [file, argv] = opts.netns
+    ? ['nsenter', [`--net=${opts.netns}`, '--', cmd, ...args]]
+    : opts.newNetns
+      ? ['unshare', ['--net', '--', cmd, ...args]]
+      : [cmd, [...args]];
   const execa = await loadExeca();
   const sub = execa(file, argv, { reject: false, buffer: false, stdin: 'pipe', ...(opts.env ? { env: opts.env } : {}) });
   let out = '';
@@ -95,6 +106,7 @@ export async function startSession(cmd: string, args: readonly string[], opts: P
   sub.stdin?.on('error', () => undefined); // EPIPE: the command stopped early; its exit status says why
   let ended: Promise<RunResult> | undefined;
   return {
+    pid: sub.pid,
     write(text) {
       if (!closed && !ended) sub.stdin?.write(text);
     },

@@ -112,16 +112,22 @@ export async function ipBatch(lines: readonly string[], opts: BatchOptions = {})
  * on something else.
  */
 export interface IpSession {
+  /** The ip process's id (for `netns attach`, naming its namespace). */
+  readonly pid: number | undefined;
   /** A showing line's JSON output; undefined when it failed (the batch has then stopped: `finish` tells why). */
   show(line: string): Promise<unknown[] | undefined>;
   /** Write the remaining lines (none to just close; a second call only waits) and wait; a failure's batchFailure index counts these lines only. */
   finish(lines: readonly string[]): Promise<RunResult>;
 }
 
-export async function ipSession(opts: Pick<BatchOptions, 'netns' | 'details'> = {}): Promise<IpSession> {
-  const s: Session = await startSession('ip', [...(opts.details ? ['-d'] : []), '-j', '-batch', '-'], opts.netns ? { netns: opts.netns } : {});
+export async function ipSession(opts: Pick<BatchOptions, 'netns' | 'details'> & { newNetns?: boolean } = {}): Promise<IpSession> {
+  const s: Session = await startSession('ip', [...(opts.details ? ['-d'] : []), '-j', '-batch', '-'], {
+    ...(opts.netns ? { netns: opts.netns } : {}),
+    ...(opts.newNetns ? { newNetns: true } : {}),
+  });
   let sent = 0;
   return {
+    pid: s.pid,
     async show(l) {
       s.write(`${l}\n`);
       sent++;
