@@ -6,7 +6,7 @@ import { netnsState } from '../../shared/host/netns.ts';
 import { readState, removeState } from '../../shared/host/state-file.ts';
 import { loadConf } from './config.ts';
 import { extras, findContainerDevice, parseSaved, type ContainerHints } from './plan.ts';
-import { listLinks, moveOut, recoverStranded, tempName } from './move.ts';
+import { moveOut, openLinks, openTemp, recoverStranded, stranded, tempName } from './move.ts';
 import { stateFile } from './state.ts';
 
 /** The MAC prevResult gives the container interface, if any (DEL's prevResult may be absent or unreadable). */
@@ -35,11 +35,31 @@ export async function del(ctx: Ctx): Promise<void> {
   // #1196), the lease is released whatever became of the namespace.
   const tmp = tempName(containerId, ifname);
   const giveBack = async () => {
-    if (!conf.dpdk) await recoverStranded(tmp, saved?.up ?? false);
+    if (!conf.dpdk && stranded(tmp)) await recoverStranded(tmp, saved?.up ?? false);
     if (!conf.dpdk && netns !== '' && netnsState(netns) === 'ok') {
       // Gone already (a second DEL, or not ours: no alias) is not an error: the reference fails with `failed to find "eth0"`.
-      const dev = findContainerDevice(await listLinks(netns), ifname, hints);
-      if (dev) await moveOut(netns, dev.ifname, extras(dev).ifalias ?? '', saved?.up ?? false, tmp);
+      // One process lists the container's links and, once the device is found, moves it out of
+      // there, into the temporary namespace's process, started meanwhile.
+      const found = openLinks(netns);
+      const into = openTemp();
+      into.catch(() => undefined); // handled where awaited; never an unhandled rejection meanwhile
+      try {
+        const { links, session } = await found;
+        const dev = findContainerDevice(links, ifname, hints);
+        if (!dev) await session.finish([]);
+        else {
+          const ready = await into.catch(async (e: unknown) => {
+            await session.finish([]); // the waiting process moves nothing
+            throw e;
+          });
+          await moveOut(netns, dev.ifname, extras(dev).ifalias ?? '', saved?.up ?? false, tmp, { via: session, into: ready });
+        }
+      } finally {
+        await into.then(
+          (s) => s.finish([]),
+          () => undefined,
+        );
+      }
     }
     removeState(file);
   };

@@ -48,6 +48,96 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   return res;
 }
 
+/**
+ * A command held open as a conversation: its input written piece by piece, its output read line by
+ * line as it comes. One `ip -batch` can then show something, let the caller decide, and act on the
+ * answer, where two processes would run one after the other (host-device: find the device, then
+ * move it). Killed with us, it reads end-of-file and stops after the lines it was given.
+ */
+export interface Session {
+  /** The command's process id (an unshared command's own: unshare execs it in place). */
+  readonly pid: number | undefined;
+  write(text: string): void;
+  /** The next line of output; undefined once the output has closed (the command exited). */
+  nextLine(): Promise<string | undefined>;
+  /** Close the input and wait for the exit (again: the same result); stdout holds what was not read as lines. */
+  end(): Promise<RunResult>;
+}
+
+export interface SessionOptions extends Pick<RunOptions, 'netns' | 'env'> {
+  /** Run the command in a new network namespace of its own (`unshare --net`), gone when it exits unless something names it. */
+  newNetns?: boolean;
+}
+
+export async function startSession(cmd: string, args: readonly string[], opts: SessionOptions = {}): Promise<Session> {
+  const [file, argv] = opts.netns
+    ? ['nsenter', [`--net=${opts.netns}`, '--', cmd, ...args]]
+    : opts.newNetns
+      ? ['unshare', ['--net', '--', cmd, ...args]]
+      : [cmd, [...args]];
+  const execa = await loadExeca();
+  const sub = execa(file, argv, { reject: false, buffer: false, stdin: 'pipe', ...(opts.env ? { env: opts.env } : {}) });
+  let out = '';
+  let err = '';
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const outDone = new Promise<void>((resolve) => {
+    if (!sub.stdout) return resolve();
+    sub.stdout.setEncoding('utf8');
+    sub.stdout.on('data', (d: string) => {
+      out += d;
+      poke();
+    });
+    sub.stdout.on('close', () => {
+      closed = true;
+      poke();
+      resolve();
+    });
+  });
+  sub.stderr?.setEncoding('utf8');
+  sub.stderr?.on('data', (d: string) => {
+    err += d;
+  });
+  sub.stdin?.on('error', () => undefined); // EPIPE: the command stopped early; its exit status says why
+  let ended: Promise<RunResult> | undefined;
+  return {
+    pid: sub.pid,
+    write(text) {
+      if (!closed && !ended) sub.stdin?.write(text);
+    },
+    async nextLine() {
+      for (;;) {
+        const i = out.indexOf('\n');
+        if (i >= 0) {
+          const l = out.slice(0, i);
+          out = out.slice(i + 1);
+          return l;
+        }
+        if (closed) return undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    end() {
+      ended ??= (async () => {
+        sub.stdin?.end();
+        const r = await sub;
+        await outDone;
+        const res: RunResult = { exitCode: r.exitCode ?? 1, stdout: out, stderr: err };
+        if (r.failed && r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') res.missing = true;
+        return res;
+      })();
+      return ended;
+    },
+  };
+}
+
 /** A failed command as an error, worded in one place: "<what>: <its stderr, or its exit status>". */
 export function commandError(what: string, r: RunResult): CniError {
   return new CniError(Code.Internal, `${what}: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);

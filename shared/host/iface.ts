@@ -6,7 +6,7 @@
 import { canonCidr, isV4 } from './addr.ts';
 import { CniError, Code } from '../cni/errors.ts';
 import type { IpConfig, Route } from '../cni/result.ts';
-import { batchFailure, ipBatch, line, parseLinks, type Link, type PlannedLine } from './iproute2.ts';
+import { batchFailure, ipBatch, line, parseJsonLines, parseLinks, type IpSession, type Link, type PlannedLine } from './iproute2.ts';
 import { sysctlPath, writeInNetns } from './sysctl.ts';
 import { renameLine, type NewLink } from './container-link.ts';
 
@@ -63,15 +63,13 @@ export function ifaceBatch(c: IfaceConfig, up = true): { addrs: PlannedLine[]; r
   return { addrs, routes };
 }
 
-/** Run planned lines in the namespace; `ran` is told how many lines succeeded before a failure (all, on success). */
-async function applyIn(netns: string, plan: readonly PlannedLine[], ran: (n: number) => void, json = false): Promise<unknown[][]> {
-  const r = await ipBatch(
-    plan.map((p) => p.line),
-    { netns, allowFail: true, json },
-  );
+/** Run planned lines in the namespace (in `via` when given); `ran` is told how many lines succeeded before a failure (all, on success). */
+async function applyIn(netns: string, plan: readonly PlannedLine[], ran: (n: number) => void, json = false, via?: IpSession): Promise<unknown[][]> {
+  const lines = plan.map((p) => p.line);
+  const r = via ? await via.finish(lines) : await ipBatch(lines, { netns, allowFail: true, json });
   if (r.exitCode === 0) {
     ran(plan.length);
-    return r.outputs;
+    return json ? parseJsonLines(r.stdout) : [];
   }
   const f = batchFailure(r.stderr);
   ran(Math.max(f.index, 0));
@@ -90,11 +88,17 @@ export interface ConfigureOptions {
   up?: boolean;
   /** Lines run after the routes, in the same batch (ptp's own routes: they replace the subnet route). */
   after?: readonly PlannedLine[];
+  /**
+   * An ip session already open in `netns` (iproute2.ts ipSession, nothing shown) that runs the
+   * (first) batch: opened while the caller waited on something else, its start-up is off the
+   * critical path. The caller closes it afterwards in any case (`finish([])`: only waits once used).
+   */
+  via?: IpSession;
 }
 
 /** Configure the container's interface: one sysctl process when there are knobs to set, then the batch. Returns the link as it is after. */
 export async function configureIface(netns: string, c: IfaceConfig, o: ConfigureOptions = {}): Promise<Link | undefined> {
-  const { link } = o;
+  const { link, via } = o;
   // Per-device sysctls follow the device through the rename, so they are set under its current name.
   const dev = link?.name ?? c.ifname;
   await writeInNetns(netns, [...(o.notify ? notifySysctls(dev) : []), ...ipv6Sysctls(dev, c.ips)]);
@@ -108,11 +112,11 @@ export async function configureIface(netns: string, c: IfaceConfig, o: Configure
   const show: PlannedLine = { line: line('link', 'show', 'dev', c.ifname), failure: `failed to look up "${c.ifname}"` };
   let outputs: unknown[][];
   if (o.settle) {
-    await applyIn(netns, first, renamed);
+    await applyIn(netns, first, renamed, false, via);
     await settleAddresses(netns, c.ifname);
     outputs = await applyIn(netns, [...b.routes, ...(o.after ?? []), show], () => undefined, true);
   } else {
-    outputs = await applyIn(netns, [...first, ...b.routes, ...(o.after ?? []), show], renamed, true);
+    outputs = await applyIn(netns, [...first, ...b.routes, ...(o.after ?? []), show], renamed, true, via);
   }
   return parseLinks(outputs.at(-1) ?? [])[0];
 }

@@ -1,6 +1,6 @@
 // iproute2: plans written as `ip -batch` scripts (one process per namespace), and `ip -j` output.
 import * as z from 'zod/mini';
-import { run } from './exec.ts';
+import { run, startSession, type RunResult, type Session } from './exec.ts';
 import { batchToken } from '../cni/validate.ts';
 import { CniError, Code } from '../cni/errors.ts';
 
@@ -102,6 +102,45 @@ export async function ipBatch(lines: readonly string[], opts: BatchOptions = {})
     throw new CniError(Code.Internal, r.stderr.trim().replace(/\n/g, '; ') || `ip -batch failed with exit status ${r.exitCode}`);
   }
   return { ...r, outputs: opts.json ? parseJsonLines(r.stdout) : [] };
+}
+
+/**
+ * One `ip -batch` process as a conversation (exec.ts startSession): `show` runs a showing line and
+ * returns its JSON before anything else is written, so the caller can decide on it and then
+ * `finish` with lines acting on the answer — a lookup and what follows it in one process. Opened
+ * ahead and finished later, it is a batch whose process start-up was paid while the caller waited
+ * on something else.
+ */
+export interface IpSession {
+  /** The ip process's id (for `netns attach`, naming its namespace). */
+  readonly pid: number | undefined;
+  /** A showing line's JSON output; undefined when it failed (the batch has then stopped: `finish` tells why). */
+  show(line: string): Promise<unknown[] | undefined>;
+  /** Write the remaining lines (none to just close; a second call only waits) and wait; a failure's batchFailure index counts these lines only. */
+  finish(lines: readonly string[]): Promise<RunResult>;
+}
+
+export async function ipSession(opts: Pick<BatchOptions, 'netns' | 'details'> & { newNetns?: boolean } = {}): Promise<IpSession> {
+  const s: Session = await startSession('ip', [...(opts.details ? ['-d'] : []), '-j', '-batch', '-'], {
+    ...(opts.netns ? { netns: opts.netns } : {}),
+    ...(opts.newNetns ? { newNetns: true } : {}),
+  });
+  let sent = 0;
+  return {
+    pid: s.pid,
+    async show(l) {
+      s.write(`${l}\n`);
+      sent++;
+      const out = await s.nextLine();
+      return out === undefined ? undefined : (parseJsonLines(out)[0] ?? []);
+    },
+    async finish(lines) {
+      if (lines.length) s.write(`${lines.join('\n')}\n`);
+      const r = await s.end();
+      // "Command failed -:N" counts every line of the conversation; the caller's plan starts after the shows.
+      return { ...r, stderr: r.stderr.replace(/Command failed -:(\d+)/, (_, n: string) => `Command failed -:${Number(n) - sent}`) };
+    },
+  };
 }
 
 export const parseLinks = (arr: unknown[]): Link[] => arr.map((l) => LinkSchema.parse(l));
