@@ -25,7 +25,6 @@ export async function del(ctx: Ctx): Promise<void> {
   const saved = load(c.dataDir, id);
   const usable = saved !== undefined && savedHeader(saved) ? saved : undefined;
   const bytes = usable ?? rebuild(c, saved === undefined ? `no saved configuration for ${id}` : `the saved configuration of ${id} is not usable`);
-  if (bytes === undefined) return;
-  await runDelegate(ctx, bytes, 'DEL');
-  if (saved !== undefined) forget(c.dataDir, id);
+  if (bytes !== undefined) await runDelegate(ctx, bytes, 'DEL');
+  forget(c.dataDir, id); // also the temp file of an ADD killed before its rename
 }

@@ -13,7 +13,10 @@ export async function del(ctx: Ctx): Promise<void> {
   const conf = parseTuningConf(ctx.raw, env.args, true);
   const file = stateFile(conf.dataDir, env.containerId, env.ifname);
   const content = readState(file);
-  if (content === undefined) return;
+  if (content === undefined) {
+    removeState(file); // an ADD killed before its rename may have left its temp file
+    return;
+  }
   const saved = parseSaved(content);
   if (saved === undefined || env.netns === '' || netnsState(env.netns) !== 'ok') {
     removeState(file);
