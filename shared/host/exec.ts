@@ -27,8 +27,19 @@ export interface RunResult {
   missing?: boolean;
 }
 
+/** The command line that runs `cmd` where asked: in a namespace (nsenter), in a new one of its own (unshare), or here. */
+function commandLine(cmd: string, args: readonly string[], o: { netns?: string; newNetns?: boolean }): [string, string[]] {
+  if (o.netns) return ['nsenter', [`--net=${o.netns}`, '--', cmd, ...args]];
+  if (o.newNetns) return ['unshare', ['--net', '--', cmd, ...args]];
+  return [cmd, [...args]];
+}
+
+/** The command itself is not installed: the spawn failed with ENOENT, so there is no exit code. */
+const notInstalled = (r: { failed: boolean; exitCode?: number | undefined }): boolean =>
+  r.failed && r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT';
+
 export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const [file, argv] = opts.netns ? ['nsenter', [`--net=${opts.netns}`, '--', cmd, ...args]] : [cmd, [...args]];
+  const [file, argv] = commandLine(cmd, args, opts);
   const execa = await loadExeca();
   const r = await execa(file, argv, {
     reject: false,
@@ -37,7 +48,7 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     ...(opts.env ? { env: opts.env } : {}),
   });
   const res: RunResult = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-  if (r.failed && r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') res.missing = true;
+  if (notInstalled(r)) res.missing = true;
   if (r.failed && r.exitCode === undefined && !opts.allowFail) {
     throw new CniError(Code.Internal, `failed to run ${cmd}: ${r.message}`);
   }
@@ -70,11 +81,7 @@ export interface SessionOptions extends Pick<RunOptions, 'netns' | 'env'> {
 }
 
 export async function startSession(cmd: string, args: readonly string[], opts: SessionOptions = {}): Promise<Session> {
-  const [file, argv] = opts.netns
-    ? ['nsenter', [`--net=${opts.netns}`, '--', cmd, ...args]]
-    : opts.newNetns
-      ? ['unshare', ['--net', '--', cmd, ...args]]
-      : [cmd, [...args]];
+  const [file, argv] = commandLine(cmd, args, opts);
   const execa = await loadExeca();
   const sub = execa(file, argv, { reject: false, buffer: false, stdin: 'pipe', ...(opts.env ? { env: opts.env } : {}) });
   let out = '';
@@ -130,7 +137,7 @@ export async function startSession(cmd: string, args: readonly string[], opts: S
         const r = await sub;
         await outDone;
         const res: RunResult = { exitCode: r.exitCode ?? 1, stdout: out, stderr: err };
-        if (r.failed && r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') res.missing = true;
+        if (notInstalled(r)) res.missing = true;
         return res;
       })();
       return ended;

@@ -6,7 +6,7 @@
 import { canonCidr, isV4 } from './addr.ts';
 import { CniError, Code } from '../cni/errors.ts';
 import type { IpConfig, Route } from '../cni/result.ts';
-import { batchFailure, ipBatch, line, parseJsonLines, parseLinks, type IpSession, type Link, type PlannedLine } from './iproute2.ts';
+import { batchFailure, ipBatch, line, parseLinks, type IpSession, type Link, type PlannedLine } from './iproute2.ts';
 import { sysctlPath, writeInNetns } from './sysctl.ts';
 import { renameLine, type NewLink } from './container-link.ts';
 
@@ -69,7 +69,7 @@ async function applyIn(netns: string, plan: readonly PlannedLine[], ran: (n: num
   const r = via ? await via.finish(lines) : await ipBatch(lines, { netns, allowFail: true, json });
   if (r.exitCode === 0) {
     ran(plan.length);
-    return json ? parseJsonLines(r.stdout) : [];
+    return r.outputs;
   }
   const f = batchFailure(r.stderr);
   ran(Math.max(f.index, 0));

@@ -86,8 +86,11 @@ export interface BatchOptions {
   allowFail?: boolean;
 }
 
+/** A batch's run, with its JSON outputs one array per showing command ([] without -j). */
+export type BatchResult = RunResult & { outputs: unknown[][] };
+
 /** Run a batch script in one ip process; JSON outputs come back one array per showing command. */
-export async function ipBatch(lines: readonly string[], opts: BatchOptions = {}) {
+export async function ipBatch(lines: readonly string[], opts: BatchOptions = {}): Promise<BatchResult> {
   const args = [
     ...(opts.family ? [`-${opts.family}`] : []),
     ...(opts.numeric ? ['-N'] : []),
@@ -117,7 +120,7 @@ export interface IpSession {
   /** A showing line's JSON output; undefined when it failed (the batch has then stopped: `finish` tells why). */
   show(line: string): Promise<unknown[] | undefined>;
   /** Write the remaining lines (none to just close; a second call only waits) and wait; a failure's batchFailure index counts these lines only. */
-  finish(lines: readonly string[]): Promise<RunResult>;
+  finish(lines: readonly string[]): Promise<BatchResult>;
 }
 
 export async function ipSession(opts: Pick<BatchOptions, 'netns' | 'details'> & { newNetns?: boolean } = {}): Promise<IpSession> {
@@ -138,7 +141,8 @@ export async function ipSession(opts: Pick<BatchOptions, 'netns' | 'details'> & 
       if (lines.length) s.write(`${lines.join('\n')}\n`);
       const r = await s.end();
       // "Command failed -:N" counts every line of the conversation; the caller's plan starts after the shows.
-      return { ...r, stderr: r.stderr.replace(/Command failed -:(\d+)/, (_, n: string) => `Command failed -:${Number(n) - sent}`) };
+      const stderr = r.stderr.replace(/Command failed -:(\d+)/, (_, n: string) => `Command failed -:${Number(n) - sent}`);
+      return { ...r, stderr, outputs: r.exitCode === 0 ? parseJsonLines(r.stdout) : [] };
     },
   };
 }

@@ -15,10 +15,11 @@ export function readState(path: string): string | undefined {
   }
 }
 
+/** A writer's temp file beside the file: `<file>.tmp-<pid>`. */
 const tmpPrefix = (path: string): string => `${basename(path)}.tmp-`;
 
 export function writeState(dataDir: string, path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = join(dirname(path), `${tmpPrefix(path)}${process.pid}`);
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const fd = openSync(tmp, 'w', 0o600);
